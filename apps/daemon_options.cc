@@ -1,0 +1,156 @@
+// Parsing the daemon's options and config file.
+#include "apps/daemon_options.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace hashi::app {
+namespace {
+
+bool ToUnsigned(const std::string& s, unsigned long max, unsigned long* out) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(s.c_str(), &end, 10);
+  if (*end != '\0' || v > max) return false;
+  *out = v;
+  return true;
+}
+
+Status ApplyTableMiss(const std::string& table, const std::string& mode, DaemonOptions& o) {
+  unsigned long t;
+  if (!ToUnsigned(table, dp::kMaxTables - 1, &t)) return Status::Error("bad table '" + table + "'");
+  auto m = ParseTableMiss(mode);
+  if (!m.ok()) return m.status();
+  o.table_miss.emplace_back(static_cast<uint8_t>(t), *m);
+  return Status::Ok();
+}
+
+Status ReadConfig(const std::string& path, DaemonOptions& o) {
+  std::ifstream in(path);
+  if (!in) return Status::Error("cannot open config file '" + path + "'");
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    line = line.substr(0, line.find('#'));
+    std::istringstream ls(line);
+    std::string key;
+    if (!(ls >> key)) continue;
+    const std::string where = path + ":" + std::to_string(n) + ": ";
+    std::vector<std::string> words;
+    for (std::string w; ls >> w;) words.push_back(w);
+    if (key == "port" && words.size() == 3) {
+      auto p = ctl::ParsePortSpec(words[0] + ":" + words[1] + ":" + words[2]);
+      if (!p.ok()) return Status::Error(where + p.error());
+      o.ports.push_back(*p);
+    } else if (key == "flows" && words.size() == 1) {
+      o.flows_file = words[0];
+    } else if (key == "table-miss" && words.size() == 2) {
+      Status s = ApplyTableMiss(words[0], words[1], o);
+      if (!s.ok()) return Status::Error(where + s.message());
+    } else if (key == "mbufs" && words.size() == 1) {
+      unsigned long v;
+      if (!ToUnsigned(words[0], 1u << 24, &v) || v < 1024) return Status::Error(where + "bad mbufs");
+      o.mbufs = static_cast<unsigned>(v);
+    } else if (key == "mac-aging" && words.size() == 1) {
+      unsigned long v;
+      if (!ToUnsigned(words[0], 86400, &v)) return Status::Error(where + "bad mac-aging");
+      o.mac_aging_sec = static_cast<uint32_t>(v);
+    } else {
+      return Status::Error(where + "unknown or malformed line '" + line + "'");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<dp::TableMiss> ParseTableMiss(const std::string& mode) {
+  if (mode == "drop") return dp::TableMiss::kDrop;
+  if (mode == "controller") return dp::TableMiss::kController;
+  if (mode == "continue") return dp::TableMiss::kContinue;
+  if (mode == "normal") return dp::TableMiss::kNormal;
+  return Status::Error("bad table-miss mode '" + mode + "' (drop, controller, continue, normal)");
+}
+
+const char* DaemonUsage() {
+  return "usage: hashi [EAL options] -- [options]\n"
+         "  --port NAME:OFPORT:DEVARGS  add a port, e.g. h1:1:net_af_packet0,iface=veth-h1\n"
+         "  --config FILE               read ports/flows/table-miss from FILE\n"
+         "  --flows FILE                load flows in ovs-ofctl add-flow syntax\n"
+         "  --table-miss TABLE:MODE     drop|controller|continue|normal (default: table 0\n"
+         "                              normal without --flows, drop with --flows)\n"
+         "  --mbufs N                   mbufs per socket (default 16384)\n"
+         "  --mac-aging SEC             NORMAL's MAC aging time (default 300)\n"
+         "  --stats-interval SEC        print counters every SEC seconds\n"
+         "  --duration SEC              exit after SEC seconds (default: run until SIGINT/SIGTERM)\n"
+         "  --log-level LEVEL           debug|info|warn|error\n";
+}
+
+Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
+  DaemonOptions o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto need = [&](const char* what) -> Result<std::string> {
+      if (i + 1 >= args.size()) return Status::Error(a + " needs " + what);
+      return args[++i];
+    };
+    unsigned long v;
+    if (a == "--port") {
+      auto s = need("NAME:OFPORT:DEVARGS");
+      if (!s.ok()) return s.status();
+      auto p = ctl::ParsePortSpec(*s);
+      if (!p.ok()) return p.status();
+      o.ports.push_back(*p);
+    } else if (a == "--config") {
+      auto s = need("a file");
+      if (!s.ok()) return s.status();
+      HASHI_RETURN_IF_ERROR(ReadConfig(*s, o));
+    } else if (a == "--flows") {
+      auto s = need("a file");
+      if (!s.ok()) return s.status();
+      o.flows_file = *s;
+    } else if (a == "--table-miss") {
+      auto s = need("TABLE:MODE");
+      if (!s.ok()) return s.status();
+      const size_t c = s->find(':');
+      if (c == std::string::npos) return Status::Error("--table-miss needs TABLE:MODE");
+      HASHI_RETURN_IF_ERROR(ApplyTableMiss(s->substr(0, c), s->substr(c + 1), o));
+    } else if (a == "--mbufs") {
+      auto s = need("a number");
+      if (!s.ok()) return s.status();
+      if (!ToUnsigned(*s, 1u << 24, &v) || v < 1024) return Status::Error("bad --mbufs '" + *s + "'");
+      o.mbufs = static_cast<unsigned>(v);
+    } else if (a == "--mac-aging") {
+      auto s = need("seconds");
+      if (!s.ok()) return s.status();
+      if (!ToUnsigned(*s, 86400, &v)) return Status::Error("bad --mac-aging '" + *s + "'");
+      o.mac_aging_sec = static_cast<uint32_t>(v);
+    } else if (a == "--stats-interval") {
+      auto s = need("seconds");
+      if (!s.ok()) return s.status();
+      if (!ToUnsigned(*s, 86400, &v)) return Status::Error("bad --stats-interval '" + *s + "'");
+      o.stats_interval_sec = static_cast<unsigned>(v);
+    } else if (a == "--duration") {
+      auto s = need("seconds");
+      if (!s.ok()) return s.status();
+      char* end = nullptr;
+      o.duration_sec = std::strtod(s->c_str(), &end);
+      if (*end != '\0' || o.duration_sec < 0) return Status::Error("bad --duration '" + *s + "'");
+    } else if (a == "--log-level") {
+      auto s = need("a level");
+      if (!s.ok()) return s.status();
+      if (*s != "debug" && *s != "info" && *s != "warn" && *s != "error") {
+        return Status::Error("bad --log-level '" + *s + "'");
+      }
+      o.log_level = *s;
+    } else {
+      return Status::Error("unknown option '" + a + "'");
+    }
+  }
+  if (o.ports.empty()) return Status::Error("no ports: add --port NAME:OFPORT:DEVARGS or a config file");
+  return o;
+}
+
+}  // namespace hashi::app

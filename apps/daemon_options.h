@@ -1,0 +1,36 @@
+// Command-line and config-file options of the hashi daemon (everything after
+// EAL's own arguments and "--").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+#include "control/port_manager.h"
+#include "dataplane/table_set.h"
+
+namespace hashi::app {
+
+struct DaemonOptions {
+  std::vector<ctl::PortSpec> ports;
+  std::string flows_file;
+  std::vector<std::pair<uint8_t, dp::TableMiss>> table_miss;
+  unsigned mbufs = 16384;
+  unsigned stats_interval_sec = 0;
+  double duration_sec = 0;
+  uint32_t mac_aging_sec = 300;
+  std::string log_level = "info";
+};
+
+// Parses the arguments after "--". Config files named with --config are read
+// in place (lines: "port NAME OFPORT DEVARGS", "flows FILE",
+// "table-miss TABLE MODE", "mbufs N", "mac-aging SEC").
+Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args);
+
+Result<dp::TableMiss> ParseTableMiss(const std::string& mode);
+
+const char* DaemonUsage();
+
+}  // namespace hashi::app

@@ -1,0 +1,212 @@
+// hashi: the switch daemon. EAL arguments come first, then "--" and hashi's
+// own options (apps/daemon_options.h). The main lcore runs the control loop;
+// every other lcore runs a poll-mode worker.
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "apps/daemon_options.h"
+#include "common/log.h"
+#include "control/flow_db.h"
+#include "control/flow_parser.h"
+#include "control/port_manager.h"
+#include "control/telemetry.h"
+#include "dataplane/datapath.h"
+#include "dataplane/dpdk/eal.h"
+#include "dataplane/dpdk/mempool.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+using hashi::Status;
+
+bool WantsHugepages(const std::vector<std::string>& eal_args) {
+  for (const auto& a : eal_args) {
+    if (a == "--no-huge" || a == "--in-memory") return false;
+  }
+  return true;
+}
+
+// Hugepages free on the system, from /proc/meminfo.
+long FreeHugepages() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  long v = -1;
+  while (in >> key) {
+    if (key == "HugePages_Free:") {
+      in >> v;
+      return v;
+    }
+  }
+  return v;
+}
+
+void PrintCounters(const hashi::dp::Datapath& dp, const hashi::ctl::PortManager& ports, const char* when) {
+  const hashi::dp::DatapathTotals t = dp.Totals();
+  for (const auto& p : ports.List()) {
+    const auto& c = t.ports[p.eth_port];
+    std::printf("hashi: %s port %s ofport=%u rx_packets=%llu rx_bytes=%llu tx_packets=%llu "
+                "tx_bytes=%llu tx_dropped=%llu\n", when, p.spec.name.c_str(), p.spec.ofport,
+                (unsigned long long)c.rx_packets, (unsigned long long)c.rx_bytes,
+                (unsigned long long)c.tx_packets, (unsigned long long)c.tx_bytes,
+                (unsigned long long)c.tx_dropped);
+  }
+  std::string drops;
+  for (int r = 0; r < hashi::dp::kDropReasonCount; ++r) {
+    if (t.drops[r]) drops += std::string(" ") + hashi::dp::kDropReasonNames[r] + "=" + std::to_string(t.drops[r]);
+  }
+  std::printf("hashi: %s packets=%llu emc_hits=%llu classified=%llu packet_in=%llu drops:%s\n", when,
+              (unsigned long long)t.packets, (unsigned long long)t.emc_hits,
+              (unsigned long long)t.classified, (unsigned long long)t.packet_in,
+              drops.empty() ? " none" : drops.c_str());
+  std::fflush(stdout);
+}
+
+int Run(int argc, char** argv) {
+  std::vector<std::string> all(argv, argv + argc);
+  std::vector<std::string> eal_args, app_args;
+  bool after = false;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (!after && all[i] == "--") {
+      after = true;
+      continue;
+    }
+    (after ? app_args : eal_args).push_back(all[i]);
+    if ((all[i] == "--help" || all[i] == "-h") && (after || i == 1)) {
+      std::fputs(hashi::app::DaemonUsage(), stdout);
+      return 0;
+    }
+  }
+  auto opts = hashi::app::ParseDaemonOptions(app_args);
+  if (!opts.ok()) {
+    std::fprintf(stderr, "hashi: %s\n%s", opts.error().c_str(), hashi::app::DaemonUsage());
+    return 2;
+  }
+  if (opts->log_level == "debug") hashi::SetLogLevel(hashi::LogLevel::kDebug);
+  if (opts->log_level == "warn") hashi::SetLogLevel(hashi::LogLevel::kWarn);
+  if (opts->log_level == "error") hashi::SetLogLevel(hashi::LogLevel::kError);
+  if (WantsHugepages(eal_args) && FreeHugepages() == 0) {
+    std::fprintf(stderr, "hashi: no free hugepages: reserve some (echo 1024 > "
+                         "/proc/sys/vm/nr_hugepages) or pass --no-huge -m 1024 to EAL\n");
+    return 2;
+  }
+  // Parse flows before touching DPDK so a typo costs nothing.
+  std::vector<hashi::dp::FlowRule> flows;
+  if (!opts->flows_file.empty()) {
+    auto f = hashi::ctl::ParseFlowFile(opts->flows_file);
+    if (!f.ok()) {
+      std::fprintf(stderr, "hashi: %s\n", f.error().c_str());
+      return 2;
+    }
+    flows = std::move(f).value();
+  }
+
+  auto eal = hashi::dpdk::Eal::Init(eal_args);
+  if (!eal.ok()) {
+    std::fprintf(stderr, "hashi: %s\n", eal.error().c_str());
+    return 1;
+  }
+  const std::vector<unsigned> lcores = hashi::dpdk::Eal::WorkerLcores();
+  if (lcores.empty()) {
+    std::fprintf(stderr, "hashi: no worker lcore: give EAL at least two lcores (e.g. -l 0,1)\n");
+    return 2;
+  }
+  auto pool = hashi::dpdk::Mempool::Create("hashi_mbufs", opts->mbufs, static_cast<int>(rte_socket_id()));
+  if (!pool.ok()) {
+    std::fprintf(stderr, "hashi: %s\n", pool.error().c_str());
+    return 1;
+  }
+  int rc = 0;
+  {
+    auto dp_or = hashi::dp::Datapath::Create(static_cast<unsigned>(lcores.size()));
+    if (!dp_or.ok()) {
+      std::fprintf(stderr, "hashi: %s\n", dp_or.error().c_str());
+      return 1;
+    }
+    hashi::dp::Datapath& dp = **dp_or;
+    dp.macs().set_aging_sec(opts->mac_aging_sec);
+    hashi::ctl::PortManager ports(dp, pool->get());
+    if (Status s = ports.Open(opts->ports); !s.ok()) {
+      std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
+      return 1;
+    }
+    hashi::ctl::FlowDb db(dp);
+    if (!opts->flows_file.empty()) db.SetTableMiss(0, hashi::dp::TableMiss::kDrop);
+    for (const auto& [table, miss] : opts->table_miss) db.SetTableMiss(table, miss);
+    for (auto& f : flows) {
+      if (Status s = db.Add(std::move(f)); !s.ok()) {
+        std::fprintf(stderr, "hashi: flow: %s\n", s.message().c_str());
+        return 2;
+      }
+    }
+    db.Commit();
+    HASHI_LOG_INFO("hashi", "%zu flows loaded, %zu workers", db.size(), lcores.size());
+
+    static hashi::ctl::TelemetryState telemetry;
+    telemetry.datapath = &dp;
+    telemetry.ports = &ports;
+    telemetry.flow_count.store(db.size());
+    if (Status s = hashi::ctl::RegisterTelemetry(&telemetry); !s.ok()) {
+      HASHI_LOG_WARN("hashi", "%s", s.message().c_str());
+    }
+
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    if (Status s = dp.Start(lcores); !s.ok()) {
+      std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::printf("hashi: running with %zu ports, %zu flows, %zu workers\n", opts->ports.size(), db.size(),
+                lcores.size());
+    std::fflush(stdout);
+
+    const auto start = std::chrono::steady_clock::now();
+    auto last_stats = start;
+    rte_mbuf* pin[64];
+    while (!g_stop.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      // Packet-in has no consumer until the OpenFlow channel exists: count, free.
+      unsigned n;
+      while ((n = dp.DrainPacketIn(pin, 64)) != 0) {
+        telemetry.packet_in_seen += n;
+        rte_pktmbuf_free_bulk(pin, n);
+      }
+      dp.rcu().Reclaim();
+      const auto now = std::chrono::steady_clock::now();
+      if (opts->stats_interval_sec &&
+          now - last_stats >= std::chrono::seconds(opts->stats_interval_sec)) {
+        PrintCounters(dp, ports, "stats");
+        last_stats = now;
+      }
+      if (opts->duration_sec > 0 &&
+          std::chrono::duration<double>(now - start).count() >= opts->duration_sec) {
+        break;
+      }
+    }
+    dp.Stop();
+    PrintCounters(dp, ports, "final");
+    for (unsigned w = 0; w < dp.num_workers(); ++w) hashi::dp::DiscardTx(dp.worker(w));
+    unsigned n;
+    while ((n = dp.DrainPacketIn(pin, 64)) != 0) rte_pktmbuf_free_bulk(pin, n);
+    ports.CloseAll();
+    const unsigned leaked = pool->InUse();
+    std::printf("hashi: mbufs_in_use_at_exit=%u\n", leaked);
+    if (leaked != 0) rc = 3;
+  }
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Run(argc, argv); }

@@ -1,0 +1,86 @@
+// PortManager: opening devices, queue assignment and the first PortMap.
+#include "control/port_manager.h"
+
+#include <cstdlib>
+#include <set>
+
+#include "common/log.h"
+
+namespace hashi::ctl {
+
+Result<PortSpec> ParsePortSpec(const std::string& text) {
+  const size_t a = text.find(':');
+  const size_t b = a == std::string::npos ? a : text.find(':', a + 1);
+  if (b == std::string::npos) {
+    return Status::Error("bad port '" + text + "': expected NAME:OFPORT:DEVARGS");
+  }
+  PortSpec s;
+  s.name = text.substr(0, a);
+  const std::string num = text.substr(a + 1, b - a - 1);
+  s.devargs = text.substr(b + 1);
+  char* end = nullptr;
+  const unsigned long v = std::strtoul(num.c_str(), &end, 10);
+  if (s.name.empty() || num.empty() || *end != '\0' || v == 0 || v >= dp::kMaxOfPort) {
+    return Status::Error("bad port '" + text + "': OFPORT must be 1.." +
+                         std::to_string(dp::kMaxOfPort - 1));
+  }
+  if (s.devargs.empty()) return Status::Error("bad port '" + text + "': no device");
+  s.ofport = static_cast<uint32_t>(v);
+  return s;
+}
+
+Status PortManager::Open(const std::vector<PortSpec>& specs) {
+  std::set<uint32_t> ofports;
+  std::set<std::string> names;
+  for (const PortSpec& s : specs) {
+    if (!ofports.insert(s.ofport).second) {
+      return Status::Error("OpenFlow port " + std::to_string(s.ofport) + " declared twice");
+    }
+    if (!names.insert(s.name).second) return Status::Error("port name '" + s.name + "' declared twice");
+  }
+  const unsigned workers = datapath_.num_workers();
+  auto map = std::make_unique<dp::PortMap>();
+  unsigned next_worker = 0;
+  for (const PortSpec& s : specs) {
+    dpdk::EthPortConfig cfg;
+    cfg.devargs = s.devargs;
+    cfg.rx_queues = static_cast<uint16_t>(workers);
+    cfg.tx_queues = static_cast<uint16_t>(workers + 1);
+    cfg.pool = pool_;
+    auto port = dpdk::EthPort::Open(cfg);
+    if (!port.ok()) return Status::Error("port " + s.name + ": " + port.error());
+    if (port->id() >= dp::kMaxEthPorts) return Status::Error("port " + s.name + ": DPDK port id too large");
+    for (uint16_t q = 0; q < port->rx_queues(); ++q) {
+      datapath_.AssignRxQueue(next_worker, dp::RxQueueRef{port->id(), q});
+      next_worker = (next_worker + 1) % workers;
+    }
+    dp::PortBinding b;
+    b.ofport = s.ofport;
+    b.kind = dp::BindingKind::kLocal;
+    b.eth_port = port->id();
+    b.name = s.name;
+    HASHI_RETURN_IF_ERROR(map->Bind(b));
+    HASHI_LOG_INFO("ports", "port %s: OpenFlow %u, DPDK port %u (%s), %u rx queues", s.name.c_str(),
+                   s.ofport, port->id(), s.devargs.c_str(), port->rx_queues());
+    ports_.emplace_back(s, std::move(port).value());
+  }
+  datapath_.PublishPorts(std::move(map));
+  return Status::Ok();
+}
+
+std::vector<PortInfo> PortManager::List() const {
+  std::vector<PortInfo> out;
+  for (const auto& [spec, port] : ports_) {
+    out.push_back(PortInfo{spec, port.id(), port.LinkUp(), port.MacAddress()});
+  }
+  return out;
+}
+
+const PortSpec* PortManager::FindByEthPort(uint16_t eth_port) const {
+  for (const auto& [spec, port] : ports_) {
+    if (port.id() == eth_port) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace hashi::ctl

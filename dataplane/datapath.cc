@@ -1,0 +1,196 @@
+// Datapath: snapshot publication, worker launch and the poll-mode loop.
+#include "dataplane/datapath.h"
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_ring.h>
+
+#include "common/log.h"
+#include "common/per_lcore.h"
+
+namespace hashi::dp {
+namespace {
+
+struct LaunchArg {
+  Datapath* dp;
+  unsigned worker;
+};
+LaunchArg g_launch_args[hashi::kMaxWorkers];
+
+void DeletePortMap(void* p) { delete static_cast<PortMap*>(p); }
+
+}  // namespace
+
+Result<std::unique_ptr<Datapath>> Datapath::Create(unsigned num_workers) {
+  if (num_workers == 0 || num_workers > hashi::kMaxWorkers) {
+    return Status::Error("worker count " + std::to_string(num_workers) + " out of range 1.." +
+                         std::to_string(hashi::kMaxWorkers));
+  }
+  auto rcu = dpdk::Rcu::Create(num_workers);
+  if (!rcu.ok()) return rcu.status();
+  std::unique_ptr<Datapath> dp(new Datapath(num_workers, std::move(rcu).value()));
+  static int instance = 0;
+  const int id = instance++;
+  for (unsigned w = 0; w < num_workers; ++w) {
+    auto ring = dpdk::Ring::Create("pktin" + std::to_string(id) + "_" + std::to_string(w), 1024,
+                                   RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!ring.ok()) return ring.status();
+    dp->workers_[w]->packet_in = ring->get();
+    dp->packet_in_rings_.push_back(std::move(ring).value());
+  }
+  // Start with an empty pipeline (table 0 misses to NORMAL) and no ports.
+  std::array<TableMiss, kMaxTables> miss{};
+  miss.fill(TableMiss::kDrop);
+  miss[0] = TableMiss::kNormal;
+  dp->tables_.store(TableSet::Build({}, miss, num_workers, 1).release());
+  dp->ports_.store(new PortMap());
+  return dp;
+}
+
+Datapath::Datapath(unsigned num_workers, dpdk::Rcu rcu)
+    : rcu_(std::move(rcu)), rx_queues_(num_workers) {
+  for (unsigned w = 0; w < num_workers; ++w) {
+    auto ctx = std::make_unique<WorkerContext>();
+    ctx->index = w;
+    ctx->txq = static_cast<uint16_t>(w);
+    ctx->macs = &macs_;
+    workers_.push_back(std::move(ctx));
+  }
+}
+
+Datapath::~Datapath() {
+  Stop();
+  for (auto& w : workers_) DiscardTx(*w);
+  rte_mbuf* m[64];
+  unsigned n;
+  while ((n = DrainPacketIn(m, 64)) != 0) rte_pktmbuf_free_bulk(m, n);
+  rcu_.Drain();
+  delete tables_.exchange(nullptr);
+  delete ports_.exchange(nullptr);
+}
+
+std::unique_ptr<TableSet> Datapath::PublishTables(std::unique_ptr<TableSet> ts) {
+  const TableSet* old = tables_.exchange(ts.release(), std::memory_order_acq_rel);
+  rcu_.Synchronize();
+  return std::unique_ptr<TableSet>(const_cast<TableSet*>(old));
+}
+
+void Datapath::PublishPorts(std::unique_ptr<PortMap> pm) {
+  const PortMap* old = ports_.exchange(pm.release(), std::memory_order_acq_rel);
+  rcu_.DeferFree(const_cast<PortMap*>(old), DeletePortMap);
+  rcu_.Reclaim();
+}
+
+void Datapath::PollOnce(unsigned w) {
+  WorkerContext& ctx = *workers_[w];
+  const uint64_t start = rte_rdtsc();
+  ctx.now_sec = static_cast<uint32_t>(start / rte_get_tsc_hz());
+  const TableSet* ts = tables_.load(std::memory_order_acquire);
+  const PortMap* pm = ports_.load(std::memory_order_acquire);
+  bool busy = false;
+  for (const RxQueueRef& q : rx_queues_[w]) {
+    rte_mbuf* pkts[kMaxBurst];
+    const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, kMaxBurst);
+    if (n == 0) continue;
+    busy = true;
+    ProcessBurst(ctx, *ts, *pm, q.port, pkts, n);
+  }
+  FlushTx(ctx);
+  Bump(ctx.stats.loops);
+  if (busy) {
+    const uint64_t cycles = rte_rdtsc() - start;
+    Bump(ctx.stats.busy_loops);
+    Bump(ctx.stats.busy_cycles, cycles);
+    if (cycles > ctx.stats.max_loop_cycles) {
+      __atomic_store_n(&ctx.stats.max_loop_cycles, cycles, __ATOMIC_RELAXED);
+    }
+  }
+  if (ctx.stats.snapshot_version != ts->version()) {
+    __atomic_store_n(&ctx.stats.snapshot_version, ts->version(), __ATOMIC_RELAXED);
+  }
+}
+
+void Datapath::RunWorker(unsigned w) {
+  if (Status s = rcu_.Register(w); !s.ok()) {
+    HASHI_LOG_ERROR("worker", "%s", s.message().c_str());
+    return;
+  }
+  HASHI_LOG_INFO("worker", "worker %u on lcore %u polls %zu rx queues", w, rte_lcore_id(),
+                 rx_queues_[w].size());
+  while (!stop_.load(std::memory_order_relaxed)) {
+    PollOnce(w);
+    rcu_.Quiescent(w);
+  }
+  rcu_.Unregister(w);
+}
+
+int Datapath::WorkerMain(void* arg) {
+  auto* a = static_cast<LaunchArg*>(arg);
+  a->dp->RunWorker(a->worker);
+  return 0;
+}
+
+Status Datapath::Start(const std::vector<unsigned>& lcores) {
+  if (lcores.size() != workers_.size()) {
+    return Status::Error("need " + std::to_string(workers_.size()) + " worker lcores, got " +
+                         std::to_string(lcores.size()));
+  }
+  stop_.store(false);
+  for (unsigned w = 0; w < lcores.size(); ++w) {
+    g_launch_args[w] = LaunchArg{this, w};
+    const int ret = rte_eal_remote_launch(WorkerMain, &g_launch_args[w], lcores[w]);
+    if (ret != 0) {
+      Stop();
+      return Status::Error("rte_eal_remote_launch(lcore " + std::to_string(lcores[w]) +
+                           "): " + std::to_string(ret));
+    }
+    lcores_.push_back(lcores[w]);
+  }
+  running_ = true;
+  return Status::Ok();
+}
+
+void Datapath::Stop() {
+  stop_.store(true);
+  for (unsigned lcore : lcores_) rte_eal_wait_lcore(lcore);
+  lcores_.clear();
+  running_ = false;
+}
+
+unsigned Datapath::DrainPacketIn(rte_mbuf** out, unsigned max) {
+  unsigned total = 0;
+  for (auto& ring : packet_in_rings_) {
+    if (total == max) break;
+    total += rte_ring_sc_dequeue_burst(ring.get(), reinterpret_cast<void**>(out + total),
+                                       max - total, nullptr);
+  }
+  return total;
+}
+
+DatapathTotals Datapath::Totals() const {
+  DatapathTotals t{};
+  for (const auto& w : workers_) {
+    const WorkerStats& s = w->stats;
+    for (int p = 0; p < kMaxEthPorts; ++p) {
+      t.ports[p].rx_packets += ReadCounter(s.ports[p].rx_packets);
+      t.ports[p].rx_bytes += ReadCounter(s.ports[p].rx_bytes);
+      t.ports[p].tx_packets += ReadCounter(s.ports[p].tx_packets);
+      t.ports[p].tx_bytes += ReadCounter(s.ports[p].tx_bytes);
+      t.ports[p].tx_dropped += ReadCounter(s.ports[p].tx_dropped);
+    }
+    for (int r = 0; r < kDropReasonCount; ++r) t.drops[r] += ReadCounter(s.drops[r]);
+    t.packets += ReadCounter(s.packets);
+    t.emc_hits += ReadCounter(s.emc_hits);
+    t.classified += ReadCounter(s.classified);
+    t.held += ReadCounter(s.held);
+    t.packet_in += ReadCounter(s.packet_in);
+    t.loops += ReadCounter(s.loops);
+    t.busy_loops += ReadCounter(s.busy_loops);
+    t.busy_cycles += ReadCounter(s.busy_cycles);
+    t.max_loop_cycles = std::max(t.max_loop_cycles, ReadCounter(s.max_loop_cycles));
+  }
+  return t;
+}
+
+}  // namespace hashi::dp

@@ -1,0 +1,97 @@
+// Datapath: the shared state between control and the workers, and the worker
+// lcores' life cycle.
+//
+// It owns the published snapshots (TableSet, PortMap), the RCU domain that
+// tells control when an old snapshot is no longer read, the shared MAC
+// learning table, and one WorkerContext per worker. Control publishes with
+// PublishTables/PublishPorts (one release store each); workers load both once
+// per burst. A worker polls the (DPDK port, rx queue) pairs assigned to it,
+// flushes its tx buffers and reports a quiescent state every loop.
+//
+// Threads: every method not marked "worker" is for the control thread only.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "common/status.h"
+#include "dataplane/dpdk/rcu.h"
+#include "dataplane/dpdk/ring.h"
+#include "dataplane/mac_table.h"
+#include "dataplane/pipeline.h"
+#include "dataplane/port_map.h"
+#include "dataplane/table_set.h"
+
+namespace hashi::dp {
+
+struct RxQueueRef {
+  uint16_t port;
+  uint16_t queue;
+};
+
+// Totals over all workers, read by control.
+struct DatapathTotals {
+  PortCounters ports[kMaxEthPorts];
+  uint64_t drops[kDropReasonCount];
+  uint64_t packets, emc_hits, classified, held, packet_in, loops, busy_loops, busy_cycles;
+  uint64_t max_loop_cycles;
+};
+
+class Datapath {
+ public:
+  static Result<std::unique_ptr<Datapath>> Create(unsigned num_workers);
+  ~Datapath();
+
+  unsigned num_workers() const { return static_cast<unsigned>(workers_.size()); }
+  // The tx queue control uses on every port (one past the workers').
+  uint16_t control_txq() const { return static_cast<uint16_t>(workers_.size()); }
+  WorkerContext& worker(unsigned i) { return *workers_[i]; }
+  const WorkerContext& worker(unsigned i) const { return *workers_[i]; }
+  MacTable& macs() { return macs_; }
+  dpdk::Rcu& rcu() { return rcu_; }
+
+  void AssignRxQueue(unsigned worker, RxQueueRef q) { rx_queues_[worker].push_back(q); }
+  const std::vector<RxQueueRef>& rx_queues(unsigned worker) const { return rx_queues_[worker]; }
+
+  // Publishes ts, waits for a grace period and returns the previous TableSet,
+  // which no worker reads any more (its counters are final).
+  std::unique_ptr<TableSet> PublishTables(std::unique_ptr<TableSet> ts);
+  // Publishes pm; the previous map is freed through the RCU defer queue.
+  void PublishPorts(std::unique_ptr<PortMap> pm);
+  const TableSet* tables() const { return tables_.load(std::memory_order_acquire); }
+  const PortMap* ports() const { return ports_.load(std::memory_order_acquire); }
+
+  // Launches worker i on each lcore in lcores (same length as num_workers).
+  Status Start(const std::vector<unsigned>& lcores);
+  // Asks workers to stop, waits for them, and frees what they still queue.
+  void Stop();
+  bool running() const { return running_; }
+
+  // Runs one poll iteration of worker w on the calling thread (tests and
+  // single-threaded tools use this instead of Start()).
+  void PollOnce(unsigned w);
+  // Packets parked for the controller, dequeued by control (up to max).
+  unsigned DrainPacketIn(struct rte_mbuf** out, unsigned max);
+
+  DatapathTotals Totals() const;
+
+ private:
+  explicit Datapath(unsigned num_workers, dpdk::Rcu rcu);
+  static int WorkerMain(void* arg);
+  void RunWorker(unsigned w);
+
+  std::atomic<const TableSet*> tables_{nullptr};
+  std::atomic<const PortMap*> ports_{nullptr};
+  dpdk::Rcu rcu_;
+  MacTable macs_;
+  std::vector<std::unique_ptr<WorkerContext>> workers_;
+  std::vector<std::vector<RxQueueRef>> rx_queues_;
+  std::vector<dpdk::Ring> packet_in_rings_;
+  std::vector<unsigned> lcores_;
+  std::atomic<bool> stop_{false};
+  bool running_ = false;
+};
+
+}  // namespace hashi::dp

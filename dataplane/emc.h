@@ -1,0 +1,73 @@
+// Emc: each worker's exact-match cache in front of the table pipeline.
+//
+// An entry maps a complete FlowKey to the path the pipeline took for it: the
+// rules matched table after table, and the table whose miss ended it, if any.
+// The path is a pure function of the key (set-field and write-metadata are
+// deterministic), so replaying it gives the same result as classifying again.
+// Entries carry the TableSet version they were made under, so publishing a
+// new TableSet invalidates the whole cache without touching it. Lookup probes
+// two slots; insertion is sampled (one miss in kInsertEvery) so a workload of
+// many short flows does not thrash it, as in OVS's EMC. Owned and written by
+// one worker only.
+#pragma once
+
+#include <cstdint>
+
+#include "common/compiler.h"
+#include "dataplane/flow_key.h"
+#include "dataplane/flow_table.h"
+
+namespace hashi::dp {
+
+inline constexpr int kEmcMaxDepth = 4;
+inline constexpr uint8_t kNoMissTable = 0xff;
+
+struct alignas(32) EmcEntry {
+  uint32_t hash;
+  uint8_t depth;       // rules in path
+  uint8_t miss_table;  // table whose miss ended the path, or kNoMissTable
+  uint64_t version;    // TableSet version; 0 = empty
+  const RuleRef* path[kEmcMaxDepth];
+  FlowKey key;
+};
+
+class Emc {
+ public:
+  static constexpr uint32_t kEntries = 8192;
+  static constexpr uint32_t kInsertEvery = 16;
+
+  HASHI_ALWAYS_INLINE const EmcEntry* Lookup(const FlowKey& key, uint32_t hash,
+                                             uint64_t version) const {
+    const EmcEntry* e = &entries_[hash & (kEntries - 1)];
+    if (e->hash == hash && e->version == version && e->key == key) return e;
+    e = &entries_[(hash >> 13) & (kEntries - 1)];
+    if (e->hash == hash && e->version == version && e->key == key) return e;
+    return nullptr;
+  }
+
+  // Caches a path (depth <= kEmcMaxDepth) if this miss is sampled.
+  HASHI_ALWAYS_INLINE void MaybeInsert(const FlowKey& key, uint32_t hash, uint64_t version,
+                                       const RuleRef* const* path, uint8_t depth,
+                                       uint8_t miss_table) {
+    if (depth > kEmcMaxDepth || (++insert_counter_ % kInsertEvery) != 0) return;
+    EmcEntry* a = &entries_[hash & (kEntries - 1)];
+    EmcEntry* b = &entries_[(hash >> 13) & (kEntries - 1)];
+    EmcEntry* e = (a->version != version) ? a : (b->version != version ? b : ((hash & 1) ? a : b));
+    e->hash = hash;
+    e->version = version;
+    e->depth = depth;
+    e->miss_table = miss_table;
+    for (uint8_t i = 0; i < depth; ++i) e->path[i] = path[i];
+    e->key = key;
+  }
+
+  void Clear() {
+    for (auto& e : entries_) e.version = 0;
+  }
+
+ private:
+  EmcEntry entries_[kEntries]{};
+  uint32_t insert_counter_ = kInsertEvery - 1;  // the first miss is inserted
+};
+
+}  // namespace hashi::dp

@@ -1,0 +1,86 @@
+// FlowRule: one OpenFlow-style rule as control stores it and as flow tables
+// reference it: match under mask, priority, cookie and instructions
+// (apply-actions, clear-actions, write-actions, write-metadata, goto-table).
+// A FlowRule is immutable once published; snapshots share it by shared_ptr
+// held on the control side, and workers see it through raw pointers that stay
+// valid for a grace period after the snapshot that holds them is replaced.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/flow_key.h"
+
+namespace hashi::dp {
+
+// Reserved OpenFlow port numbers (OpenFlow 1.3 ofp_port_no).
+inline constexpr uint32_t kPortMax = 0xffffff00;
+inline constexpr uint32_t kPortInPort = 0xfffffff8;
+inline constexpr uint32_t kPortTable = 0xfffffff9;
+inline constexpr uint32_t kPortNormal = 0xfffffffa;
+inline constexpr uint32_t kPortFlood = 0xfffffffb;
+inline constexpr uint32_t kPortAll = 0xfffffffc;
+inline constexpr uint32_t kPortController = 0xfffffffd;
+inline constexpr uint32_t kPortLocal = 0xfffffffe;
+inline constexpr uint32_t kPortAny = 0xffffffff;
+
+inline constexpr int kMaxTables = 255;
+inline constexpr uint8_t kNoGoto = 0xff;
+
+enum class ActionType : uint8_t {
+  kOutput,    // port (logical or reserved); value = max_len for CONTROLLER
+  kSetField,  // field = value (under mask; mask is all ones for a plain set)
+  kPushVlan,  // ethertype 0x8100 or 0x88a8
+  kPopVlan,
+  kDecTtl,
+};
+
+struct Action {
+  ActionType type = ActionType::kOutput;
+  Field field = Field::kCount;
+  uint16_t ethertype = 0;
+  uint32_t port = 0;
+  uint64_t value = 0;
+  uint64_t mask = ~0ull;
+
+  bool operator==(const Action&) const = default;
+};
+
+struct Instructions {
+  std::vector<Action> apply;
+  std::vector<Action> write;  // action set, kept in OpenFlow execution order
+  bool clear_actions = false;
+  bool write_metadata = false;
+  uint64_t metadata_value = 0;
+  uint64_t metadata_mask = 0;
+  uint8_t goto_table = kNoGoto;
+
+  bool operator==(const Instructions&) const = default;
+};
+
+struct FlowRule {
+  uint8_t table_id = 0;
+  uint16_t priority = 0x8000;  // OpenFlow's default
+  uint64_t cookie = 0;
+  FlowKey match{};  // already masked: match.w[i] & ~mask.w[i] == 0
+  FlowKey mask{};
+  Instructions instructions;
+  uint16_t idle_timeout = 0;
+  uint16_t hard_timeout = 0;
+
+  // Masks match with mask so the invariant above holds.
+  void Normalize() {
+    for (int i = 0; i < kFlowKeyWords; ++i) match.w[i] &= mask.w[i];
+  }
+  bool SameMatch(const FlowRule& o) const {
+    return table_id == o.table_id && priority == o.priority && match == o.match && mask == o.mask;
+  }
+};
+
+// Per-rule hit counters, one array per worker inside a TableSet.
+struct RuleCounters {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+};
+
+}  // namespace hashi::dp

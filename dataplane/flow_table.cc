@@ -1,0 +1,65 @@
+// Building a FlowTable: group rules by mask, sort, and fill each subtable's
+// open-addressed hash at a load factor of at most one half.
+#include "dataplane/flow_table.h"
+
+#include <algorithm>
+#include <map>
+
+namespace hashi::dp {
+namespace {
+
+struct MaskLess {
+  bool operator()(const FlowKey& a, const FlowKey& b) const {
+    return std::lexicographical_compare(a.w, a.w + kFlowKeyWords, b.w, b.w + kFlowKeyWords);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<FlowTable> FlowTable::Build(std::vector<RuleRef> rules) {
+  auto table = std::unique_ptr<FlowTable>(new FlowTable());
+  // Highest priority first, so the first rule inserted for a masked key wins.
+  std::stable_sort(rules.begin(), rules.end(), [](const RuleRef& a, const RuleRef& b) {
+    return a.rule->priority > b.rule->priority;
+  });
+  table->entries_ = std::move(rules);
+
+  std::map<FlowKey, std::vector<uint32_t>, MaskLess> by_mask;
+  for (uint32_t i = 0; i < table->entries_.size(); ++i) {
+    by_mask[table->entries_[i].rule->mask].push_back(i);
+  }
+  for (auto& [mask, members] : by_mask) {
+    Subtable st{};
+    st.mask = mask;
+    for (int w = 0; w < kFlowKeyWords; ++w) {
+      if (mask.w[w] != 0) st.words[st.nwords++] = static_cast<uint8_t>(w);
+    }
+    uint32_t capacity = 8;
+    while (capacity < members.size() * 2) capacity <<= 1;
+    st.slot_mask = capacity - 1;
+    st.slots.assign(capacity, Slot{0, kEmpty});
+    st.max_priority = 0;
+    for (uint32_t idx : members) {
+      const FlowRule& r = *table->entries_[idx].rule;
+      st.max_priority = std::max<uint32_t>(st.max_priority, r.priority);
+      const uint32_t h = st.Hash(r.match);
+      uint32_t i = h & st.slot_mask;
+      bool shadowed = false;
+      while (st.slots[i].entry != kEmpty) {
+        const FlowRule& other = *table->entries_[st.slots[i].entry].rule;
+        if (st.slots[i].hash == h && other.match == r.match) {
+          shadowed = true;  // same mask and key, lower or equal priority
+          break;
+        }
+        i = (i + 1) & st.slot_mask;
+      }
+      if (!shadowed) st.slots[i] = Slot{h, idx};
+    }
+    table->subtables_.push_back(std::move(st));
+  }
+  std::stable_sort(table->subtables_.begin(), table->subtables_.end(),
+                   [](const Subtable& a, const Subtable& b) { return a.max_priority > b.max_priority; });
+  return table;
+}
+
+}  // namespace hashi::dp

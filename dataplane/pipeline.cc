@@ -1,0 +1,431 @@
+// The per-burst fast path: parse, exact-match cache, table pipeline, actions,
+// tx buffering. Nothing here allocates from the heap, locks, throws or logs;
+// the only allocations are mbuf copies from the packet's own mempool when an
+// edit must not be seen by an earlier output.
+#include "dataplane/pipeline.h"
+
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "dataplane/packet_edit.h"
+#include "dataplane/packet_parser.h"
+
+namespace hashi::dp {
+namespace {
+
+constexpr int kStop = -1;     // the packet is gone (dropped); stop processing
+constexpr int kNoSlotOut = -1;
+
+// Reasons carried to control with a packet-in (OpenFlow 1.3 ofp_packet_in_reason).
+constexpr uint8_t kPacketInNoMatch = 0;
+constexpr uint8_t kPacketInAction = 1;
+
+struct Packet {
+  rte_mbuf* m;
+  FlowKey key;
+  PacketLayout layout;
+  uint32_t in_port;
+  uint16_t in_slot;
+  int32_t pending;   // binding slot of the deferred last output, or kNoSlotOut
+  uint16_t outputs;  // outputs taken so far (to tell "no action" drops)
+  bool gone;         // mbuf already released
+};
+
+struct ActionSet {
+  const Action* pop;
+  const Action* push;
+  const Action* dec_ttl;
+  const Action* output;
+  const Action* sets[8];
+  uint8_t nsets;
+
+  void Add(const Action& a) {
+    switch (a.type) {
+      case ActionType::kPopVlan: pop = &a; break;
+      case ActionType::kPushVlan: push = &a; break;
+      case ActionType::kDecTtl: dec_ttl = &a; break;
+      case ActionType::kOutput: output = &a; break;
+      case ActionType::kSetField:
+        for (uint8_t i = 0; i < nsets; ++i) {
+          if (sets[i]->field == a.field) { sets[i] = &a; return; }
+        }
+        if (nsets < 8) sets[nsets++] = &a; else sets[7] = &a;
+        break;
+    }
+  }
+};
+
+class Executor {
+ public:
+  Executor(WorkerContext& ctx, const TableSet& ts, const PortMap& ports)
+      : ctx_(ctx), ts_(ts), ports_(ports), counters_(ts.counters(ctx.index)),
+        table_counters_(ts.table_counters(ctx.index)) {}
+
+  void Process(Packet& p);
+
+ private:
+  void Drop(Packet& p, DropReason r) {
+    Bump(ctx_.stats.drops[static_cast<int>(r)]);
+    if (p.pending != kNoSlotOut) {  // an earlier output still takes the packet
+      Deliver(p.pending, p.m);
+      p.pending = kNoSlotOut;
+    } else {
+      rte_pktmbuf_free(p.m);
+    }
+    p.gone = true;
+  }
+  void Deliver(int slot, rte_mbuf* m);
+  void Emit(Packet& p, int slot) {
+    if (p.pending != kNoSlotOut) {
+      rte_mbuf_refcnt_update(p.m, 1);
+      Deliver(p.pending, p.m);
+    }
+    p.pending = slot;
+    p.outputs++;
+  }
+  bool PrepareEdit(Packet& p);
+  bool Output(Packet& p, uint32_t port, uint64_t max_len);
+  void Flood(Packet& p, bool all);
+  void Normal(Packet& p);
+  void ToController(Packet& p, uint8_t reason, uint8_t table);
+  bool Apply(Packet& p, const Action& a);
+  int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
+  void ExecuteSet(Packet& p, const ActionSet& set);
+  void Miss(Packet& p, uint8_t table);
+  void Classify(Packet& p, const FlowKey& original, uint32_t hash);
+  void Replay(Packet& p, const EmcEntry& e);
+
+  WorkerContext& ctx_;
+  const TableSet& ts_;
+  const PortMap& ports_;
+  RuleCounters* counters_;
+  TableCounters* table_counters_;
+};
+
+void Executor::Deliver(int slot, rte_mbuf* m) {
+  const PortBinding& b = ports_.slot(static_cast<uint16_t>(slot));
+  if (HASHI_UNLIKELY(!b.admin_up)) {
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kPortDown)]);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  if (b.kind == BindingKind::kHold) {
+    if (rte_ring_mp_enqueue(b.hold, m) != 0) {
+      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kHoldOverflow)]);
+      rte_pktmbuf_free(m);
+    } else {
+      Bump(ctx_.stats.held);
+    }
+    return;
+  }
+  TxBuffer& tb = ctx_.tx[b.eth_port];
+  if (HASHI_UNLIKELY(b.hold != nullptr)) {
+    // Rebound from Hold: packets held before the rebind leave first, in order.
+    rte_mbuf* held[kMaxBurst];
+    unsigned got;
+    while ((got = rte_ring_mc_dequeue_burst(b.hold, reinterpret_cast<void**>(held), kMaxBurst,
+                                            nullptr)) != 0) {
+      for (unsigned i = 0; i < got; ++i) {
+        if (tb.count == kTxBufferSize) FlushTx(ctx_);
+        tb.pkts[tb.count++] = held[i];
+      }
+    }
+  }
+  if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
+  tb.pkts[tb.count++] = m;
+  ctx_.tx_dirty |= 1u << b.eth_port;
+}
+
+bool Executor::PrepareEdit(Packet& p) {
+  if (p.pending != kNoSlotOut) {
+    rte_mbuf_refcnt_update(p.m, 1);
+    Deliver(p.pending, p.m);
+    p.pending = kNoSlotOut;
+  }
+  if (HASHI_LIKELY(rte_mbuf_refcnt_read(p.m) == 1 && RTE_MBUF_DIRECT(p.m))) return true;
+  rte_mbuf* copy = rte_pktmbuf_copy(p.m, p.m->pool, 0, UINT32_MAX);
+  if (copy == nullptr) {
+    Drop(p, DropReason::kNoBuffer);
+    return false;
+  }
+  rte_pktmbuf_free(p.m);
+  p.m = copy;
+  return true;
+}
+
+void Executor::ToController(Packet& p, uint8_t reason, uint8_t table) {
+  if (ctx_.packet_in == nullptr) {
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kControllerQueueFull)]);
+    return;
+  }
+  rte_mbuf_refcnt_update(p.m, 1);
+  // Metadata for control rides in fields the rx path no longer needs.
+  p.m->hash.usr = static_cast<uint32_t>(reason) << 8 | table;
+  p.m->port = static_cast<uint16_t>(p.in_port);
+  if (rte_ring_sp_enqueue(ctx_.packet_in, p.m) != 0) {
+    rte_mbuf_refcnt_update(p.m, -1);
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kControllerQueueFull)]);
+    return;
+  }
+  p.outputs++;
+  Bump(ctx_.stats.packet_in);
+}
+
+void Executor::Flood(Packet& p, bool all) {
+  const uint16_t n = ports_.slot_count();
+  for (uint16_t s = 0; s < n; ++s) {
+    if (s == p.in_slot) continue;
+    const PortBinding& b = ports_.slot(s);
+    if (!b.admin_up || (!all && !b.flood)) continue;
+    Emit(p, s);
+  }
+}
+
+void Executor::Normal(Packet& p) {
+  const uint64_t tci = p.key.Get(Field::kVlanTci);
+  const uint16_t vid = static_cast<uint16_t>(tci & kVlanVidMask);
+  const uint64_t src = p.key.Get(Field::kEthSrc);
+  const uint64_t dst = p.key.Get(Field::kEthDst);
+  if (((src >> 40) & 1) == 0) ctx_.macs->Learn(vid, src, p.in_port, ctx_.now_sec);
+  if ((dst >> 40) & 1) {
+    Flood(p, false);
+    return;
+  }
+  const uint32_t port = ctx_.macs->Lookup(vid, dst, ctx_.now_sec);
+  if (port == 0) {
+    Flood(p, false);
+  } else if (port != p.in_port) {
+    const uint16_t s = ports_.SlotOf(port);
+    if (s != kNoSlot) Emit(p, s); else Flood(p, false);
+  }
+}
+
+bool Executor::Output(Packet& p, uint32_t port, uint64_t max_len) {
+  switch (port) {
+    case kPortInPort:
+      if (p.in_slot != kNoSlot) Emit(p, p.in_slot);
+      return true;
+    case kPortFlood: Flood(p, false); return true;
+    case kPortAll: Flood(p, true); return true;
+    case kPortNormal: Normal(p); return true;
+    case kPortController: ToController(p, kPacketInAction, 0); return true;
+    default: break;
+  }
+  (void)max_len;
+  const uint16_t s = ports_.SlotOf(port);
+  if (HASHI_UNLIKELY(s == kNoSlot)) {
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoSuchPort)]);
+  } else if (HASHI_UNLIKELY(port == p.in_port)) {
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kOutputToInPort)]);
+  } else {
+    Emit(p, s);
+  }
+  return true;
+}
+
+bool Executor::Apply(Packet& p, const Action& a) {
+  switch (a.type) {
+    case ActionType::kOutput:
+      return Output(p, a.port, a.value);
+    case ActionType::kSetField: {
+      if (!PrepareEdit(p)) return false;
+      const uint64_t v = (p.key.Get(a.field) & ~a.mask) | (a.value & a.mask);
+      edit::SetField(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key, a.field, v);
+      return true;
+    }
+    case ActionType::kPushVlan:
+      if (!PrepareEdit(p)) return false;
+      if (!edit::PushVlan(p.m, p.layout, p.key, a.ethertype)) {
+        Drop(p, DropReason::kNoBuffer);
+        return false;
+      }
+      return true;
+    case ActionType::kPopVlan:
+      if (!PrepareEdit(p)) return false;
+      edit::PopVlan(p.m, p.layout, p.key);
+      return true;
+    case ActionType::kDecTtl:
+      if (!PrepareEdit(p)) return false;
+      if (!edit::DecTtl(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key)) {
+        Drop(p, DropReason::kTtlExpired);
+        return false;
+      }
+      return true;
+  }
+  return true;
+}
+
+int Executor::RunRule(Packet& p, const RuleRef& ref, ActionSet& set) {
+  RuleCounters& c = counters_[ref.counter_index];
+  Bump(c.packets);
+  Bump(c.bytes, rte_pktmbuf_pkt_len(p.m));
+  const Instructions& ins = ref.rule->instructions;
+  for (const Action& a : ins.apply) {
+    if (!Apply(p, a)) return kStop;
+  }
+  if (ins.clear_actions) set = ActionSet{};
+  for (const Action& a : ins.write) set.Add(a);
+  if (ins.write_metadata) {
+    p.key.SetMasked(Field::kMetadata, ins.metadata_value, ins.metadata_mask);
+  }
+  return ins.goto_table == kNoGoto ? kNoGoto : ins.goto_table;
+}
+
+void Executor::ExecuteSet(Packet& p, const ActionSet& set) {
+  if (set.pop && !Apply(p, *set.pop)) return;
+  if (set.push && !Apply(p, *set.push)) return;
+  if (set.dec_ttl && !Apply(p, *set.dec_ttl)) return;
+  for (uint8_t i = 0; i < set.nsets; ++i) {
+    if (!Apply(p, *set.sets[i])) return;
+  }
+  if (set.output) Apply(p, *set.output);
+}
+
+void Executor::Miss(Packet& p, uint8_t table) {
+  switch (ts_.miss(table)) {
+    case TableMiss::kController: ToController(p, kPacketInNoMatch, table); break;
+    case TableMiss::kNormal: Normal(p); break;
+    case TableMiss::kDrop:
+    case TableMiss::kContinue:
+      Drop(p, DropReason::kTableMiss);
+      break;
+  }
+}
+
+void Executor::Classify(Packet& p, const FlowKey& original, uint32_t hash) {
+  const RuleRef* path[kEmcMaxDepth];
+  uint8_t depth = 0;
+  ActionSet set{};
+  int t = 0;
+  for (;;) {
+    const FlowTable* table = ts_.table(static_cast<uint8_t>(t));
+    const RuleRef* ref = table ? table->Lookup(p.key) : nullptr;
+    Bump(table_counters_[t].lookups);
+    if (ref == nullptr) {
+      if (ts_.miss(static_cast<uint8_t>(t)) == TableMiss::kContinue && t + 1 < kMaxTables) {
+        ++t;
+        continue;
+      }
+      Miss(p, static_cast<uint8_t>(t));
+      ctx_.emc.MaybeInsert(original, hash, ts_.version(), path, depth, static_cast<uint8_t>(t));
+      return;
+    }
+    Bump(table_counters_[t].matched);
+    if (depth < kEmcMaxDepth) path[depth] = ref;
+    ++depth;
+    const int next = RunRule(p, *ref, set);
+    if (next == kStop) return;
+    if (next == kNoGoto) break;
+    if (HASHI_UNLIKELY(next <= t)) {  // flow db forbids this; never loop
+      Drop(p, DropReason::kPipelineTooDeep);
+      return;
+    }
+    t = next;
+  }
+  ExecuteSet(p, set);
+  ctx_.emc.MaybeInsert(original, hash, ts_.version(), path, depth, kNoMissTable);
+}
+
+void Executor::Replay(Packet& p, const EmcEntry& e) {
+  ActionSet set{};
+  for (uint8_t i = 0; i < e.depth; ++i) {
+    if (RunRule(p, *e.path[i], set) == kStop) return;
+  }
+  if (e.miss_table != kNoMissTable) {
+    Miss(p, e.miss_table);
+  } else {
+    ExecuteSet(p, set);
+  }
+}
+
+void Executor::Process(Packet& p) {
+  const DropReason r = ParsePacket(rte_pktmbuf_mtod(p.m, const uint8_t*), rte_pktmbuf_data_len(p.m),
+                                   p.in_port, &p.key, &p.layout);
+  if (HASHI_UNLIKELY(r != DropReason::kCount)) {
+    Drop(p, r);
+    return;
+  }
+  const uint32_t hash = HashFullKey(p.key);
+  const EmcEntry* e = ctx_.emc.Lookup(p.key, hash, ts_.version());
+  if (HASHI_LIKELY(e != nullptr)) {
+    Bump(ctx_.stats.emc_hits);
+    Replay(p, *e);
+  } else {
+    Bump(ctx_.stats.classified);
+    const FlowKey original = p.key;
+    Classify(p, original, hash);
+  }
+  if (p.gone) return;
+  if (p.pending != kNoSlotOut) {
+    Deliver(p.pending, p.m);
+  } else {
+    if (p.outputs == 0) Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoAction)]);
+    rte_pktmbuf_free(p.m);
+  }
+}
+
+}  // namespace
+
+void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
+                  uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
+  PortCounters& pc = ctx.stats.ports[rx_port];
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
+  Bump(pc.rx_packets, n);
+  Bump(pc.rx_bytes, bytes);
+  Bump(ctx.stats.packets, n);
+
+  const uint32_t in_port = ports.RxOfport(rx_port);
+  if (HASHI_UNLIKELY(in_port == 0)) {
+    Bump(ctx.stats.drops[static_cast<int>(DropReason::kNoSuchPort)], n);
+    rte_pktmbuf_free_bulk(pkts, n);
+    return;
+  }
+  const uint16_t in_slot = ports.SlotOf(in_port);
+  Executor exec(ctx, tables, ports);
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n) HASHI_PREFETCH(rte_pktmbuf_mtod(pkts[i + 1], void*));
+    Packet p;
+    p.m = pkts[i];
+    p.in_port = in_port;
+    p.in_slot = in_slot;
+    p.pending = kNoSlotOut;
+    p.outputs = 0;
+    p.gone = false;
+    exec.Process(p);
+  }
+}
+
+void FlushTx(WorkerContext& ctx) {
+  uint32_t dirty = ctx.tx_dirty;
+  while (dirty) {
+    const int port = __builtin_ctz(dirty);
+    dirty &= dirty - 1;
+    TxBuffer& tb = ctx.tx[port];
+    uint64_t bytes = 0;
+    for (uint16_t i = 0; i < tb.count; ++i) bytes += rte_pktmbuf_pkt_len(tb.pkts[i]);
+    const uint16_t sent = rte_eth_tx_burst(static_cast<uint16_t>(port), ctx.txq, tb.pkts, tb.count);
+    PortCounters& pc = ctx.stats.ports[port];
+    if (HASHI_UNLIKELY(sent < tb.count)) {
+      for (uint16_t i = sent; i < tb.count; ++i) bytes -= rte_pktmbuf_pkt_len(tb.pkts[i]);
+      const uint16_t lost = tb.count - sent;
+      rte_pktmbuf_free_bulk(tb.pkts + sent, lost);
+      Bump(pc.tx_dropped, lost);
+      Bump(ctx.stats.drops[static_cast<int>(DropReason::kTxFull)], lost);
+    }
+    Bump(pc.tx_packets, sent);
+    Bump(pc.tx_bytes, bytes);
+    tb.count = 0;
+  }
+  ctx.tx_dirty = 0;
+}
+
+void DiscardTx(WorkerContext& ctx) {
+  for (auto& tb : ctx.tx) {
+    if (tb.count) rte_pktmbuf_free_bulk(tb.pkts, tb.count);
+    tb.count = 0;
+  }
+  ctx.tx_dirty = 0;
+}
+
+}  // namespace hashi::dp

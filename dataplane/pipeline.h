@@ -1,0 +1,65 @@
+// Pipeline: what a worker does with one received burst. Parse every packet
+// into a FlowKey, look the key up in the worker's exact-match cache, send
+// misses through the flow tables (goto-table, write-metadata, apply- and
+// write-actions, per-table miss behaviour), execute the actions, and queue
+// the results on per-port tx buffers. Also the worker's private state
+// (WorkerContext) that the stages use.
+//
+// Packet ownership: an output does not send at once. The packet's last output
+// is "pending" and takes the packet's own reference when processing ends; an
+// earlier output, or one followed by an edit, takes an extra reference
+// (rte_mbuf refcount). An edit to a packet whose mbuf is shared first makes a
+// private copy, so a packet already queued for one port is never changed by
+// an action meant for another (OpenFlow's action-list semantics).
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include <cstdint>
+
+#include "common/compiler.h"
+#include "dataplane/emc.h"
+#include "dataplane/mac_table.h"
+#include "dataplane/port_map.h"
+#include "dataplane/table_set.h"
+#include "dataplane/worker_stats.h"
+
+struct rte_ring;
+
+namespace hashi::dp {
+
+inline constexpr uint16_t kMaxBurst = 32;
+inline constexpr uint16_t kTxBufferSize = 64;
+
+struct TxBuffer {
+  uint16_t count;
+  rte_mbuf* pkts[kTxBufferSize];
+};
+
+// One worker's private state. Created by control before the worker starts,
+// then written only by its worker; control reads stats racily.
+struct alignas(64) WorkerContext {
+  unsigned index = 0;          // worker number: tx queue, counter array, RCU id
+  uint16_t txq = 0;
+  rte_ring* packet_in = nullptr;  // SP/SC ring to control (CONTROLLER output)
+  MacTable* macs = nullptr;       // shared, lock-free
+  uint32_t now_sec = 0;           // coarse clock for MAC aging, set per loop
+  uint32_t tx_dirty = 0;         // bit per DPDK port with queued packets
+  TxBuffer tx[kMaxEthPorts]{};
+  Emc emc;
+  WorkerStats stats{};
+};
+
+// Processes n packets received on DPDK port rx_port. Takes ownership of every
+// mbuf: each is queued for transmit, held, passed to control, or freed.
+void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
+                  uint16_t rx_port, rte_mbuf** pkts, uint16_t n);
+
+// Sends everything queued in ctx's tx buffers; frees and counts what the
+// devices refuse.
+void FlushTx(WorkerContext& ctx);
+
+// Frees every mbuf still queued (shutdown).
+void DiscardTx(WorkerContext& ctx);
+
+}  // namespace hashi::dp

@@ -1,0 +1,78 @@
+// PortMap: an immutable snapshot of the logical ports, mapping each OpenFlow
+// port number to its binding, and each receiving DPDK port back to the
+// logical port its packets enter on.
+//
+// Actions never name a DPDK port: "output:5" resolves through the PortMap
+// current for that burst. A binding is Local (a DPDK port; each worker uses
+// its own tx queue on it) or Hold (packets are queued in order on a lock-free
+// ring that control drains when the port is rebound). Migration moves a VM's
+// port Local -> Hold -> elsewhere by publishing a new PortMap with one pointer
+// store, exactly as flow changes publish a TableSet; workers see the change at
+// their next burst and the old map is freed after a grace period. Tunnel
+// bindings join with the GRE issue.
+//
+// Who reads, who writes: built by control, read by workers, never modified
+// after publication. The hold ring is multi-producer (workers) and
+// single-consumer (control).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+struct rte_ring;
+
+namespace hashi::dp {
+
+inline constexpr uint32_t kMaxOfPort = 4096;  // OpenFlow port numbers 1..4095
+inline constexpr uint16_t kMaxEthPorts = 32;  // RTE_MAX_ETHPORTS in Debian's DPDK
+inline constexpr uint16_t kNoSlot = 0xffff;
+
+enum class BindingKind : uint8_t { kLocal, kHold };
+
+struct PortBinding {
+  uint32_t ofport = 0;
+  BindingKind kind = BindingKind::kLocal;
+  uint16_t eth_port = 0;      // kLocal: the DPDK port id
+  // kHold: the queue packets go to. kLocal: if set, packets held before a
+  // rebind from Hold; workers send them before any newer packet.
+  rte_ring* hold = nullptr;
+  bool admin_up = true;
+  bool flood = true;          // included in FLOOD (OFPPC_NO_FLOOD clears it)
+  std::string name;
+};
+
+class PortMap {
+ public:
+  PortMap() { slot_of_ofport_.fill(kNoSlot); rx_ofport_.fill(0); }
+
+  // Adds or replaces the binding for binding.ofport. A Local binding also
+  // makes its DPDK port's received packets enter on this logical port.
+  Status Bind(const PortBinding& binding);
+  Status Unbind(uint32_t ofport);
+
+  const PortBinding* Find(uint32_t ofport) const {
+    if (ofport >= kMaxOfPort || slot_of_ofport_[ofport] == kNoSlot) return nullptr;
+    return &bindings_[slot_of_ofport_[ofport]];
+  }
+  uint16_t SlotOf(uint32_t ofport) const {
+    return ofport < kMaxOfPort ? slot_of_ofport_[ofport] : kNoSlot;
+  }
+  const PortBinding& slot(uint16_t s) const { return bindings_[s]; }
+  uint16_t slot_count() const { return static_cast<uint16_t>(bindings_.size()); }
+  // Logical port that packets received on a DPDK port enter on (0 = none).
+  uint32_t RxOfport(uint16_t eth_port) const { return rx_ofport_[eth_port]; }
+  // Makes packets received on eth_port enter on ofport (used when a logical
+  // port's receive side is not its own transmit side, e.g. after a rebind).
+  void SetRxOfport(uint16_t eth_port, uint32_t ofport) { rx_ofport_[eth_port] = ofport; }
+
+ private:
+  std::vector<PortBinding> bindings_;
+  std::array<uint16_t, kMaxOfPort> slot_of_ofport_;
+  std::array<uint32_t, kMaxEthPorts> rx_ofport_;
+};
+
+}  // namespace hashi::dp

@@ -1,0 +1,46 @@
+// Building a TableSet from the flow database's rules, and reading counters.
+#include "dataplane/table_set.h"
+
+namespace hashi::dp {
+
+std::unique_ptr<TableSet> TableSet::Build(std::vector<const FlowRule*> rules,
+                                          const std::array<TableMiss, kMaxTables>& miss,
+                                          unsigned num_workers, uint64_t version) {
+  auto ts = std::unique_ptr<TableSet>(new TableSet());
+  ts->version_ = version;
+  ts->miss_ = miss;
+  ts->rules_ = std::move(rules);
+  std::array<std::vector<RuleRef>, kMaxTables> per_table;
+  for (uint32_t i = 0; i < ts->rules_.size(); ++i) {
+    per_table[ts->rules_[i]->table_id].push_back(RuleRef{ts->rules_[i], i});
+  }
+  for (int t = 0; t < kMaxTables; ++t) {
+    if (!per_table[t].empty()) ts->tables_[t] = FlowTable::Build(std::move(per_table[t]));
+  }
+  const size_t n = ts->rules_.size() ? ts->rules_.size() : 1;
+  for (unsigned w = 0; w < (num_workers ? num_workers : 1); ++w) {
+    ts->counters_.emplace_back(new RuleCounters[n]());
+    ts->table_counters_.emplace_back(new TableCounters[kMaxTables]());
+  }
+  return ts;
+}
+
+RuleCounters TableSet::SumCounters(uint32_t index) const {
+  RuleCounters sum;
+  for (const auto& c : counters_) {
+    sum.packets += __atomic_load_n(&c[index].packets, __ATOMIC_RELAXED);
+    sum.bytes += __atomic_load_n(&c[index].bytes, __ATOMIC_RELAXED);
+  }
+  return sum;
+}
+
+TableCounters TableSet::SumTableCounters(uint8_t table) const {
+  TableCounters sum;
+  for (const auto& c : table_counters_) {
+    sum.lookups += __atomic_load_n(&c[table].lookups, __ATOMIC_RELAXED);
+    sum.matched += __atomic_load_n(&c[table].matched, __ATOMIC_RELAXED);
+  }
+  return sum;
+}
+
+}  // namespace hashi::dp

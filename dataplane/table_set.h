@@ -1,0 +1,66 @@
+// TableSet: an immutable snapshot of the whole pipeline (up to 255 flow
+// tables, each table's miss behaviour) plus the per-worker hit counters of the
+// rules it holds.
+//
+// Who reads, who writes: control builds a TableSet and publishes it through
+// Datapath with one release store; workers load the pointer once per burst
+// and only read it, except for their own counter arrays (counters(worker)),
+// which exactly one worker writes. Control reads the counters racily (relaxed,
+// word-sized) and folds them into the flow database after the snapshot is
+// replaced and a grace period has passed. The version number lets each
+// worker's exact-match cache notice a new snapshot without any message.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "dataplane/flow_table.h"
+
+namespace hashi::dp {
+
+enum class TableMiss : uint8_t {
+  kDrop,        // OpenFlow 1.3's default: no table-miss rule, drop
+  kController,  // send to the controller queue
+  kContinue,    // go to the next table
+  kNormal,      // L2 learning switch (standalone mode)
+};
+
+struct TableCounters {
+  uint64_t lookups = 0;
+  uint64_t matched = 0;
+};
+
+class TableSet {
+ public:
+  // rules: every rule in every table; index i in the vector is the rule's
+  // counter index. num_workers sizes the per-worker counter arrays.
+  static std::unique_ptr<TableSet> Build(std::vector<const FlowRule*> rules,
+                                         const std::array<TableMiss, kMaxTables>& miss,
+                                         unsigned num_workers, uint64_t version);
+
+  const FlowTable* table(uint8_t id) const { return tables_[id].get(); }
+  TableMiss miss(uint8_t id) const { return miss_[id]; }
+  uint64_t version() const { return version_; }
+  unsigned num_workers() const { return static_cast<unsigned>(counters_.size()); }
+  size_t rule_count() const { return rules_.size(); }
+  const FlowRule* rule(uint32_t index) const { return rules_[index]; }
+
+  RuleCounters* counters(unsigned worker) const { return counters_[worker].get(); }
+  TableCounters* table_counters(unsigned worker) const { return table_counters_[worker].get(); }
+  // Sum over workers of rule index's counters.
+  RuleCounters SumCounters(uint32_t index) const;
+  TableCounters SumTableCounters(uint8_t table) const;
+
+ private:
+  TableSet() = default;
+  uint64_t version_ = 0;
+  std::array<std::unique_ptr<FlowTable>, kMaxTables> tables_{};
+  std::array<TableMiss, kMaxTables> miss_{};
+  std::vector<const FlowRule*> rules_;
+  std::vector<std::unique_ptr<RuleCounters[]>> counters_;
+  std::vector<std::unique_ptr<TableCounters[]>> table_counters_;
+};
+
+}  // namespace hashi::dp

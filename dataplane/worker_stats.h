@@ -1,0 +1,45 @@
+// WorkerStats: everything one worker counts, written only by that worker
+// (STYLE rule 5) and summed by control on read. Counters are plain 64-bit
+// words updated with relaxed atomic stores so that control's racy reads are
+// well defined; on x86 these are ordinary moves.
+#pragma once
+
+#include <cstdint>
+
+#include "dataplane/drop_reason.h"
+#include "dataplane/port_map.h"
+
+namespace hashi::dp {
+
+struct PortCounters {
+  uint64_t rx_packets;
+  uint64_t rx_bytes;
+  uint64_t tx_packets;
+  uint64_t tx_bytes;
+  uint64_t tx_dropped;
+};
+
+struct WorkerStats {
+  PortCounters ports[kMaxEthPorts];
+  uint64_t drops[kDropReasonCount];
+  uint64_t loops;          // poll loop iterations
+  uint64_t busy_loops;     // iterations that received at least one packet
+  uint64_t packets;        // packets processed
+  uint64_t emc_hits;
+  uint64_t classified;     // packets that went through the table pipeline
+  uint64_t held;           // packets queued on hold bindings
+  uint64_t packet_in;      // packets queued for the controller
+  uint64_t busy_cycles;    // TSC cycles spent in iterations that had packets
+  uint64_t max_loop_cycles;  // longest single loop iteration seen
+  uint64_t snapshot_version;  // TableSet version seen at the last burst
+};
+
+// Adds delta to a worker-owned counter (single writer, racy readers).
+inline void Bump(uint64_t& counter, uint64_t delta = 1) {
+  __atomic_store_n(&counter, counter + delta, __ATOMIC_RELAXED);
+}
+inline uint64_t ReadCounter(const uint64_t& counter) {
+  return __atomic_load_n(&counter, __ATOMIC_RELAXED);
+}
+
+}  // namespace hashi::dp
