@@ -286,12 +286,12 @@ Status CheckPrerequisites(const FlowRule& r) {
     }
   }
   if (used(Field::kTcpFlags) && !(proto_set && proto == 6)) return Err("tcp_flags requires 'tcp'");
-  if ((used(Field::kArpOp) || (!ip6 && (used(Field::kArpSha) || used(Field::kArpTha)))) && !arp) {
-    return Err("arp_op/arp_sha/arp_tha require 'arp'");
-  }
   if ((used(Field::kIpv6SrcLo) || used(Field::kIpv6DstLo) || used(Field::kIpv6Label) ||
        ((used(Field::kIpv6SrcHi) || used(Field::kIpv6DstHi)) && !arp)) && !ip6) {
     return Err("ipv6_src/ipv6_dst/ipv6_label require 'ipv6'");
+  }
+  if ((used(Field::kArpOp) || (!ip6 && (used(Field::kArpSha) || used(Field::kArpTha)))) && !arp) {
+    return Err("arp_op/arp_sha/arp_tha require 'arp'");
   }
   return Status::Ok();
 }
@@ -586,10 +586,39 @@ std::string FormatAction(const Action& a) {
 std::string FormatFlow(const FlowRule& r) {
   std::string s = "cookie=" + Hex(r.cookie) + ", table=" + std::to_string(r.table_id) +
                   ", priority=" + std::to_string(r.priority);
+  const bool ip6 = r.mask.Get(Field::kEthType) == 0xffff && r.match.Get(Field::kEthType) == dp::kEthTypeIpv6;
   for (int i = 0; i < static_cast<int>(Field::kCount); ++i) {
     const Field f = static_cast<Field>(i);
     const uint64_t m = r.mask.Get(f);
     if (m == 0) continue;
+    if (f == Field::kIpTos) {
+      if (m & 0xfc) s += ",nw_tos=" + std::to_string(r.match.Get(f) & 0xfc);
+      if (m & 0x03) s += ",nw_ecn=" + std::to_string(r.match.Get(f) & 0x03);
+      continue;
+    }
+    if (f == Field::kIpFrag) {
+      static const char* kNames[] = {"no", "yes", "not_later", "first", "later"};
+      const uint64_t v = r.match.Get(f);
+      const char* n = m == 1 ? kNames[v] : m == 2 ? kNames[2] : (v == 1 ? kNames[3] : kNames[4]);
+      s += std::string(",ip_frag=") + n;
+      continue;
+    }
+    if (f == Field::kIpv6SrcHi || f == Field::kIpv6DstHi || f == Field::kIpv6SrcLo ||
+        f == Field::kIpv6DstLo || ((f == Field::kArpSha || f == Field::kArpTha) && ip6)) {
+      if (f != Field::kIpv6SrcHi && f != Field::kIpv6DstHi) continue;
+      const bool src = f == Field::kIpv6SrcHi;
+      const uint64_t hi = r.match.Get(f), lo = r.match.Get(src ? Field::kIpv6SrcLo : Field::kIpv6DstLo);
+      const uint64_t mlo = r.mask.Get(src ? Field::kIpv6SrcLo : Field::kIpv6DstLo);
+      in6_addr a;
+      for (int b = 0; b < 8; ++b) a.s6_addr[b] = static_cast<uint8_t>(hi >> (56 - 8 * b));
+      for (int b = 0; b < 8; ++b) a.s6_addr[8 + b] = static_cast<uint8_t>(lo >> (56 - 8 * b));
+      char text[INET6_ADDRSTRLEN];
+      inet_ntop(AF_INET6, &a, text, sizeof(text));
+      const int prefix = __builtin_popcountll(m) + __builtin_popcountll(mlo);
+      s += std::string(src ? ",ipv6_src=" : ",ipv6_dst=") + text;
+      if (prefix != 128) s += "/" + std::to_string(prefix);
+      continue;
+    }
     const uint64_t full = dp::InfoOf(f).bits == 64 ? ~0ull : (1ull << dp::InfoOf(f).bits) - 1;
     s += "," + std::string(dp::InfoOf(f).name) + "=" + FormatValue(f, r.match.Get(f));
     if (m != full) s += "/" + (f == Field::kNwSrc || f == Field::kNwDst ? Ip(m) : Hex(m));

@@ -75,6 +75,12 @@ class Executor {
     p.gone = true;
   }
   void Deliver(int slot, rte_mbuf* m);
+  void QueueTx(uint16_t eth_port, rte_mbuf* m) {
+    TxBuffer& tb = ctx_.tx[eth_port];
+    if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
+    tb.pkts[tb.count++] = m;
+    ctx_.tx_dirty |= 1u << eth_port;
+  }
   void Emit(Packet& p, int slot) {
     if (p.pending != kNoSlotOut) {
       rte_mbuf_refcnt_update(p.m, 1);
@@ -118,22 +124,16 @@ void Executor::Deliver(int slot, rte_mbuf* m) {
     }
     return;
   }
-  TxBuffer& tb = ctx_.tx[b.eth_port];
   if (HASHI_UNLIKELY(b.hold != nullptr)) {
     // Rebound from Hold: packets held before the rebind leave first, in order.
     rte_mbuf* held[kMaxBurst];
     unsigned got;
     while ((got = rte_ring_mc_dequeue_burst(b.hold, reinterpret_cast<void**>(held), kMaxBurst,
                                             nullptr)) != 0) {
-      for (unsigned i = 0; i < got; ++i) {
-        if (tb.count == kTxBufferSize) FlushTx(ctx_);
-        tb.pkts[tb.count++] = held[i];
-      }
+      for (unsigned i = 0; i < got; ++i) QueueTx(b.eth_port, held[i]);
     }
   }
-  if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
-  tb.pkts[tb.count++] = m;
-  ctx_.tx_dirty |= 1u << b.eth_port;
+  QueueTx(b.eth_port, m);
 }
 
 bool Executor::PrepareEdit(Packet& p) {

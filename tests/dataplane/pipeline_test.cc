@@ -1,0 +1,279 @@
+// Tests for dataplane/pipeline.h: whole bursts through parse, cache, tables
+// and actions, on ring-backed DPDK ports whose output the test reads back.
+#include "dataplane/pipeline.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "control/flow_parser.h"
+#include "dataplane/dpdk/ring.h"
+#include "dataplane/packet_parser.h"
+#include "tests/support/dpdk_env.h"
+
+namespace hashi::dp {
+namespace {
+
+using test::Bytes;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    baseline_in_use_ = rte_mempool_in_use_count(test::TestPool());
+    static int n = 0;
+    const std::string tag = std::to_string(n++);
+    for (int i = 0; i < 3; ++i) ports_.push_back(std::make_unique<test::RingPort>("pl" + tag + "_" + std::to_string(i)));
+    auto pin = dpdk::Ring::Create("plpin" + tag, 256, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    ASSERT_TRUE(pin.ok());
+    packet_in_ = std::make_unique<dpdk::Ring>(std::move(pin).value());
+    ctx_ = std::make_unique<WorkerContext>();
+    ctx_->macs = &macs_;
+    ctx_->packet_in = packet_in_->get();
+    ctx_->now_sec = 1000;
+    for (uint32_t i = 0; i < 3; ++i) {
+      PortBinding b;
+      b.ofport = i + 1;
+      b.eth_port = ports_[i]->id();
+      b.name = "p" + std::to_string(i + 1);
+      ASSERT_TRUE(map_.Bind(b).ok());
+    }
+    miss_.fill(TableMiss::kDrop);
+  }
+  void TearDown() override {
+    DiscardTx(*ctx_);
+    rte_mbuf* m;
+    while (rte_ring_dequeue(packet_in_->get(), reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+    ports_.clear();
+    EXPECT_EQ(rte_mempool_in_use_count(test::TestPool()), baseline_in_use_) << "mbuf leak";
+  }
+
+  void Flows(const std::vector<std::string>& lines) {
+    rules_.clear();
+    std::vector<const FlowRule*> list;
+    for (const auto& l : lines) {
+      auto r = ctl::ParseFlow(l);
+      ASSERT_TRUE(r.ok()) << l << ": " << r.error();
+      rules_.push_back(std::make_unique<FlowRule>(std::move(r).value()));
+      list.push_back(rules_.back().get());
+    }
+    tables_ = TableSet::Build(list, miss_, 1, ++version_);
+  }
+
+  // Receives frames on port index in (0-based) and runs one burst.
+  void Run(int in, const std::vector<Bytes>& frames) {
+    std::vector<rte_mbuf*> mbufs;
+    for (const Bytes& f : frames) mbufs.push_back(test::MakeMbuf(f));
+    ProcessBurst(*ctx_, *tables_, map_, ports_[in]->id(), mbufs.data(), static_cast<uint16_t>(mbufs.size()));
+    FlushTx(*ctx_);
+  }
+  std::vector<Bytes> Sent(int port) { return ports_[port]->TakeSent(); }
+  uint64_t Drops(DropReason r) const { return ctx_->stats.drops[static_cast<int>(r)]; }
+
+  unsigned baseline_in_use_ = 0;
+  std::vector<std::unique_ptr<test::RingPort>> ports_;
+  std::unique_ptr<dpdk::Ring> packet_in_;
+  std::unique_ptr<WorkerContext> ctx_;
+  MacTable macs_;
+  PortMap map_;
+  std::array<TableMiss, kMaxTables> miss_{};
+  std::vector<std::unique_ptr<FlowRule>> rules_;
+  std::unique_ptr<TableSet> tables_;
+  uint64_t version_ = 1;
+};
+
+const Bytes kUdp = test::Udp4Frame(0x0a000001, 0x0a000002, 1000, 2000);
+
+TEST_F(PipelineTest, ForwardsByInPortAndCounts) {
+  Flows({"in_port=1 actions=output:2"});
+  Run(0, {kUdp, kUdp, kUdp});
+  const auto out = Sent(1);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], kUdp);
+  EXPECT_TRUE(Sent(2).empty());
+  EXPECT_EQ(tables_->SumCounters(0).packets, 3u);
+  EXPECT_EQ(tables_->SumCounters(0).bytes, 3 * kUdp.size());
+  EXPECT_EQ(ctx_->stats.ports[ports_[0]->id()].rx_packets, 3u);
+  EXPECT_EQ(ctx_->stats.ports[ports_[1]->id()].tx_packets, 3u);
+  EXPECT_EQ(ctx_->stats.emc_hits, 2u);  // the first packet classified, the rest hit the cache
+}
+
+TEST_F(PipelineTest, TableMissBehaviours) {
+  Flows({"in_port=3 actions=output:1"});
+  Run(0, {kUdp});
+  EXPECT_EQ(Drops(DropReason::kTableMiss), 1u);
+  miss_[0] = TableMiss::kController;
+  Flows({"in_port=3 actions=output:1"});
+  Run(0, {kUdp});
+  EXPECT_EQ(rte_ring_count(packet_in_->get()), 1u);
+  miss_[0] = TableMiss::kContinue;
+  Flows({"table=1,in_port=1 actions=output:3"});
+  Run(0, {kUdp});
+  EXPECT_EQ(Sent(2).size(), 1u);
+}
+
+TEST_F(PipelineTest, NormalFloodsThenLearns) {
+  miss_[0] = TableMiss::kNormal;
+  Flows({});
+  test::L2 a{0x020000000002, 0x020000000001, {}};
+  test::L2 b{0x020000000001, 0x020000000002, {}};
+  Run(0, {test::Udp4Frame(1, 2, 3, 4, a)});  // unknown destination: flood
+  EXPECT_EQ(Sent(1).size(), 1u);
+  EXPECT_EQ(Sent(2).size(), 1u);
+  EXPECT_TRUE(Sent(0).empty());
+  Run(1, {test::Udp4Frame(2, 1, 4, 3, b)});  // reply: destination learned on port 1
+  EXPECT_EQ(Sent(0).size(), 1u);
+  EXPECT_TRUE(Sent(2).empty());
+  Run(0, {test::Udp4Frame(1, 2, 3, 4, a)});  // now unicast to port 2
+  EXPECT_EQ(Sent(1).size(), 1u);
+  EXPECT_TRUE(Sent(2).empty());
+}
+
+TEST_F(PipelineTest, GotoTableWithMetadata) {
+  Flows({"table=0,in_port=1 actions=write_metadata:0x5/0xff,goto_table:3",
+         "table=3,metadata=0x5/0xff actions=output:3", "table=3,priority=1 actions=output:2"});
+  Run(0, {kUdp});
+  EXPECT_EQ(Sent(2).size(), 1u);
+  EXPECT_TRUE(Sent(1).empty());
+}
+
+TEST_F(PipelineTest, ActionSetRunsAtPipelineEndInSpecOrder) {
+  Flows({"table=0,in_port=1 actions=write_actions(output:2,mod_nw_dst:9.9.9.9,dec_ttl),goto_table:1",
+         "table=1 actions=write_actions(output:3)"});  // replaces the output in the set
+  Run(0, {kUdp});
+  EXPECT_TRUE(Sent(1).empty());
+  const auto out = Sent(2);
+  ASSERT_EQ(out.size(), 1u);
+  FlowKey k;
+  PacketLayout l;
+  ParsePacket(out[0].data(), static_cast<uint32_t>(out[0].size()), 0, &k, &l);
+  EXPECT_EQ(k.Get(Field::kNwDst), 0x09090909u);
+  EXPECT_EQ(k.Get(Field::kIpTtl), 63u);
+  EXPECT_TRUE(test::Ipv4ChecksumsOk(out[0]));
+  Flows({"table=0,in_port=1 actions=write_actions(output:2),goto_table:1", "table=1 actions=clear_actions"});
+  Run(0, {kUdp});
+  EXPECT_TRUE(Sent(1).empty());
+  EXPECT_EQ(Drops(DropReason::kNoAction), 1u);
+}
+
+TEST_F(PipelineTest, OutputBeforeEditSeesTheOriginalPacket) {
+  Flows({"in_port=1,ip actions=output:2,mod_nw_dst:9.9.9.9,output:3"});
+  Run(0, {kUdp});
+  const auto p2 = Sent(1), p3 = Sent(2);
+  ASSERT_EQ(p2.size(), 1u);
+  ASSERT_EQ(p3.size(), 1u);
+  EXPECT_EQ(p2[0], kUdp);
+  EXPECT_NE(p3[0], kUdp);
+  EXPECT_TRUE(test::Ipv4ChecksumsOk(p3[0]));
+}
+
+TEST_F(PipelineTest, PushAndPopVlan) {
+  Flows({"in_port=1 actions=push_vlan:0x8100,mod_vlan_vid:42,output:2",
+         "in_port=2,dl_vlan=42 actions=pop_vlan,output:3"});
+  Run(0, {kUdp});
+  const auto tagged = Sent(1);
+  ASSERT_EQ(tagged.size(), 1u);
+  EXPECT_EQ(tagged[0].size(), kUdp.size() + 4);
+  EXPECT_EQ(test::Get16(tagged[0], 12), 0x8100);
+  EXPECT_EQ(test::Get16(tagged[0], 14) & 0xfff, 42);
+  Run(1, {tagged[0]});
+  const auto untagged = Sent(2);
+  ASSERT_EQ(untagged.size(), 1u);
+  EXPECT_EQ(untagged[0], kUdp);
+}
+
+TEST_F(PipelineTest, DecTtlDropsExpiredPackets) {
+  Flows({"in_port=1,ip actions=dec_ttl,output:2"});
+  const Bytes ttl1 = test::Ethernet({}, 0x0800, test::Ipv4(1, 2, 17, test::L4Segment(17, 1, 2, 3, 4, 8), 1));
+  Run(0, {ttl1, kUdp});
+  EXPECT_EQ(Sent(1).size(), 1u);
+  EXPECT_EQ(Drops(DropReason::kTtlExpired), 1u);
+}
+
+TEST_F(PipelineTest, MalformedPacketsAreCountedAndFreed) {
+  Flows({"actions=output:2"});
+  Bytes bad = kUdp;
+  bad[14] = 0x41;
+  Run(0, {Bytes(10, 0), bad, kUdp});
+  EXPECT_EQ(Drops(DropReason::kRunt), 1u);
+  EXPECT_EQ(Drops(DropReason::kIpv4BadHeader), 1u);
+  EXPECT_EQ(Sent(1).size(), 1u);
+}
+
+TEST_F(PipelineTest, FloodAllInPortAndUnknownPorts) {
+  Flows({"in_port=1,udp,tp_dst=1 actions=flood", "in_port=1,udp,tp_dst=2 actions=all",
+         "in_port=1,udp,tp_dst=3 actions=output:1", "in_port=1,udp,tp_dst=4 actions=in_port",
+         "in_port=1,udp,tp_dst=5 actions=output:77"});
+  PortBinding nf = *map_.Find(3);
+  nf.flood = false;
+  ASSERT_TRUE(map_.Bind(nf).ok());
+  auto send = [&](uint16_t dport) { Run(0, {test::Udp4Frame(1, 2, 9, dport)}); };
+  send(1);
+  EXPECT_EQ(Sent(1).size(), 1u);
+  EXPECT_TRUE(Sent(2).empty());  // no-flood
+  EXPECT_TRUE(Sent(0).empty());
+  send(2);
+  EXPECT_EQ(Sent(1).size(), 1u);
+  EXPECT_EQ(Sent(2).size(), 1u);
+  EXPECT_TRUE(Sent(0).empty());
+  send(3);
+  EXPECT_TRUE(Sent(0).empty());
+  EXPECT_EQ(Drops(DropReason::kOutputToInPort), 1u);
+  send(4);
+  EXPECT_EQ(Sent(0).size(), 1u);
+  send(5);
+  EXPECT_EQ(Drops(DropReason::kNoSuchPort), 1u);
+}
+
+TEST_F(PipelineTest, NewTableSetInvalidatesTheCache) {
+  Flows({"in_port=1 actions=output:2"});
+  Run(0, {kUdp, kUdp});
+  EXPECT_EQ(Sent(1).size(), 2u);
+  Flows({"in_port=1 actions=output:3"});
+  Run(0, {kUdp});
+  EXPECT_TRUE(Sent(1).empty());
+  EXPECT_EQ(Sent(2).size(), 1u);
+}
+
+TEST_F(PipelineTest, HoldQueuesInOrderAndRebindFlushesFirst) {
+  Flows({"in_port=1 actions=output:2"});
+  auto hold = dpdk::Ring::Create("plhold", 64, 0);
+  ASSERT_TRUE(hold.ok());
+  PortBinding b = *map_.Find(2);
+  b.kind = BindingKind::kHold;
+  b.hold = hold->get();
+  ASSERT_TRUE(map_.Bind(b).ok());
+  std::vector<Bytes> frames;
+  for (uint16_t i = 0; i < 5; ++i) frames.push_back(test::Udp4Frame(1, 2, 100 + i, 7));
+  Run(0, frames);
+  EXPECT_TRUE(Sent(1).empty());
+  EXPECT_EQ(rte_ring_count(hold->get()), 5u);
+  // Rebind to port 3's device, carrying the held queue: held packets go first.
+  b.kind = BindingKind::kLocal;
+  b.eth_port = ports_[2]->id();
+  ASSERT_TRUE(map_.Bind(b).ok());
+  Run(0, {test::Udp4Frame(1, 2, 200, 7)});
+  const auto out = Sent(2);
+  ASSERT_EQ(out.size(), 6u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(out[i], frames[i]) << i;
+  EXPECT_EQ(test::Get16(out[5], 34), 200);
+  EXPECT_EQ(ctx_->stats.held, 5u);
+}
+
+TEST_F(PipelineTest, HoldOverflowIsCountedNotLeaked) {
+  Flows({"in_port=1 actions=output:2"});
+  auto hold = dpdk::Ring::Create("plhold2", 4, 0);  // rounds up: 7 usable slots
+  ASSERT_TRUE(hold.ok());
+  PortBinding b = *map_.Find(2);
+  b.kind = BindingKind::kHold;
+  b.hold = hold->get();
+  ASSERT_TRUE(map_.Bind(b).ok());
+  Run(0, std::vector<Bytes>(10, kUdp));
+  const unsigned held = rte_ring_count(hold->get());
+  EXPECT_EQ(held + Drops(DropReason::kHoldOverflow), 10u);
+  EXPECT_GT(Drops(DropReason::kHoldOverflow), 0u);
+  rte_mbuf* m;
+  while (rte_ring_dequeue(hold->get(), reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
+}
+
+}  // namespace
+}  // namespace hashi::dp
