@@ -5,6 +5,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -33,7 +34,7 @@ using hashi::Status;
 
 bool WantsHugepages(const std::vector<std::string>& eal_args) {
   for (const auto& a : eal_args) {
-    if (a == "--no-huge" || a == "--in-memory") return false;
+    if (a == "--no-huge") return false;
   }
   return true;
 }
@@ -196,6 +197,15 @@ int Run(int argc, char** argv) {
     }
     dp.Stop();
     PrintCounters(dp, ports, "final");
+    auto dump = db.Dump();
+    std::sort(dump.begin(), dump.end(), [](const auto& a, const auto& b) {
+      return a.rule->table_id != b.rule->table_id ? a.rule->table_id < b.rule->table_id
+                                                  : a.rule->priority > b.rule->priority;
+    });
+    for (const auto& f : dump) {
+      std::printf("hashi: final flow n_packets=%llu n_bytes=%llu %s\n", (unsigned long long)f.packets,
+                  (unsigned long long)f.bytes, hashi::ctl::FormatFlow(*f.rule).c_str());
+    }
     for (unsigned w = 0; w < dp.num_workers(); ++w) hashi::dp::DiscardTx(dp.worker(w));
     unsigned n;
     while ((n = dp.DrainPacketIn(pin, 64)) != 0) rte_pktmbuf_free_bulk(pin, n);

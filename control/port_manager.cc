@@ -46,6 +46,7 @@ Status PortManager::Open(const std::vector<PortSpec>& specs) {
     cfg.devargs = s.devargs;
     cfg.rx_queues = static_cast<uint16_t>(workers);
     cfg.tx_queues = static_cast<uint16_t>(workers + 1);
+    cfg.min_tx_queues = static_cast<uint16_t>(workers);
     cfg.pool = pool_;
     auto port = dpdk::EthPort::Open(cfg);
     if (!port.ok()) return Status::Error("port " + s.name + ": " + port.error());

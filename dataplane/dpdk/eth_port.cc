@@ -45,12 +45,15 @@ Result<EthPort> EthPort::Open(const EthPortConfig& config) {
   rte_eth_dev_info info;
   int ret = rte_eth_dev_info_get(port, &info);
   if (ret != 0) return CallError("rte_eth_dev_info_get", port, ret);
-  if (config.tx_queues > info.max_tx_queues) {
+  if (config.min_tx_queues > info.max_tx_queues) {
     return Status::Error("port " + config.devargs + " offers " +
                          std::to_string(info.max_tx_queues) + " tx queues; hashi needs one per " +
-                         "worker (" + std::to_string(config.tx_queues) + ")");
+                         "worker (" + std::to_string(config.min_tx_queues) + ")");
   }
-  const uint16_t rxq = std::max<uint16_t>(1, std::min<uint16_t>(config.rx_queues, info.max_rx_queues));
+  const uint16_t txq = std::min<uint16_t>(config.tx_queues, info.max_tx_queues);
+  uint16_t rxq = std::max<uint16_t>(1, std::min<uint16_t>(config.rx_queues, info.max_rx_queues));
+  // af_packet spreads received packets over all its queue sockets (PACKET_FANOUT).
+  if (std::string(info.driver_name) == "net_af_packet") rxq = info.max_rx_queues;
 
   rte_eth_conf conf{};
   if (rxq > 1) {
@@ -58,7 +61,7 @@ Result<EthPort> EthPort::Open(const EthPortConfig& config) {
     conf.rx_adv_conf.rss_conf.rss_hf =
         (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
   }
-  ret = rte_eth_dev_configure(port, rxq, config.tx_queues, &conf);
+  ret = rte_eth_dev_configure(port, rxq, txq, &conf);
   if (ret != 0) return CallError("rte_eth_dev_configure", port, ret);
 
   uint16_t rx_desc = config.rx_desc, tx_desc = config.tx_desc;
@@ -70,7 +73,7 @@ Result<EthPort> EthPort::Open(const EthPortConfig& config) {
     ret = rte_eth_rx_queue_setup(port, q, rx_desc, socket, nullptr, config.pool);
     if (ret != 0) return CallError("rte_eth_rx_queue_setup", port, ret);
   }
-  for (uint16_t q = 0; q < config.tx_queues; ++q) {
+  for (uint16_t q = 0; q < txq; ++q) {
     ret = rte_eth_tx_queue_setup(port, q, tx_desc, socket, nullptr);
     if (ret != 0) return CallError("rte_eth_tx_queue_setup", port, ret);
   }
@@ -81,7 +84,7 @@ Result<EthPort> EthPort::Open(const EthPortConfig& config) {
   EthPort p;
   p.port_id_ = port;
   p.rx_queues_ = rxq;
-  p.tx_queues_ = config.tx_queues;
+  p.tx_queues_ = txq;
   p.socket_ = socket;
   p.open_ = true;
   p.device_name_ = DeviceNameOf(config.devargs);

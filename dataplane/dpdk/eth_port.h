@@ -1,7 +1,9 @@
 // EthPort: an owned, configured and started DPDK ethdev (physical NIC or vdev).
 // Open() probes the device from its devargs when EAL has not already done so,
 // configures one rx queue per worker that polls it (up to what the device
-// offers) and one tx queue per worker, and starts it. The destructor stops
+// offers; every queue for net_af_packet, whose kernel fanout feeds them all)
+// and a tx queue per worker (plus control's where the device has one), and
+// starts it. The destructor stops
 // and closes the device. Workers use the raw port id through RxView/TxView.
 #pragma once
 
@@ -17,7 +19,8 @@ namespace hashi::dpdk {
 struct EthPortConfig {
   std::string devargs;        // "net_null0,no-rx=1", "0000:03:00.0", ...
   uint16_t rx_queues = 1;     // wanted; clamped to the device's maximum
-  uint16_t tx_queues = 1;     // required: one per worker
+  uint16_t tx_queues = 1;     // wanted: one per worker plus one for control
+  uint16_t min_tx_queues = 1; // required: one per worker
   uint16_t rx_desc = 1024;
   uint16_t tx_desc = 1024;
   rte_mempool* pool = nullptr;

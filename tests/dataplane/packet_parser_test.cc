@@ -160,8 +160,12 @@ TEST(PacketParser, EveryTruncationIsSafe) {
   for (const Bytes& f : frames) {
     for (size_t len = 0; len <= f.size(); ++len) {
       const Parsed p = Parse(f, len);
-      if (len < 14) EXPECT_EQ(p.reason, DropReason::kRunt);
-      if (p.reason == DropReason::kCount && p.layout.l4_ofs) EXPECT_LE(p.layout.l4_ofs, len);
+      if (len < 14) {
+        EXPECT_EQ(p.reason, DropReason::kRunt);
+      }
+      if (p.reason == DropReason::kCount && p.layout.l4_ofs) {
+        EXPECT_LE(p.layout.l4_ofs, len);
+      }
     }
   }
 }

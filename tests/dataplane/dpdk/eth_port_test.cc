@@ -23,7 +23,7 @@ TEST(EthPort, OpensNullVdevAndClosesIt) {
     ASSERT_TRUE(port.ok()) << port.error();
     id = port->id();
     EXPECT_EQ(port->device_name(), "net_null7");
-    EXPECT_EQ(port->tx_queues(), 2);
+    EXPECT_EQ(port->tx_queues(), 2);  // net_null offers more than asked
     EXPECT_TRUE(rte_eth_dev_is_valid_port(id));
   }
   rte_eth_dev_info info;
@@ -46,6 +46,7 @@ TEST(EthPort, TooManyTxQueuesIsAClearError) {
   EthPortConfig cfg;
   cfg.devargs = name;
   cfg.tx_queues = 64;
+  cfg.min_tx_queues = 64;
   cfg.pool = test::TestPool();
   auto port = EthPort::Open(cfg);
   ASSERT_FALSE(port.ok());

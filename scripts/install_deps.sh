@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything hashi needs to build, test and demo, from Debian 12's
+# own packages. Idempotent: does nothing when all are already installed.
+set -euo pipefail
+packages=(
+  build-essential g++ meson ninja-build pkg-config
+  dpdk dpdk-dev libdpdk-dev          # DPDK 22.11: EAL, PMDs, testpmd, telemetry
+  libxen-dev libtbb-dev              # Xen control libraries, Intel TBB
+  libgtest-dev libbenchmark-dev      # GoogleTest, Google Benchmark
+  iproute2 iputils-ping ethtool kmod # namespaces, veth, ping
+  python3 python3-scapy              # test clients and pcap generation
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install_deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "install_deps: missing ${missing[*]}; run as root (sudo) to install them" >&2
+  exit 1
+fi
+echo "install_deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
