@@ -1,6 +1,7 @@
 // hashi: the switch daemon. EAL arguments come first, then "--" and hashi's
 // own options (apps/daemon_options.h). The main lcore runs the control loop;
 // every other lcore runs a poll-mode worker.
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -168,8 +169,8 @@ int Run(int argc, char** argv) {
       std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
       return 1;
     }
-    std::printf("hashi: running with %zu ports, %zu flows, %zu workers\n", opts->ports.size(), db.size(),
-                lcores.size());
+    std::printf("hashi: running with %zu ports, %zu flows, %zu workers, tsc_hz=%llu\n", opts->ports.size(),
+                db.size(), lcores.size(), static_cast<unsigned long long>(rte_get_tsc_hz()));
     std::fflush(stdout);
 
     const auto start = std::chrono::steady_clock::now();

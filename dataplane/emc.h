@@ -7,8 +7,11 @@
 // Entries carry the TableSet version they were made under, so publishing a
 // new TableSet invalidates the whole cache without touching it. Lookup probes
 // two slots; insertion is sampled (one miss in kInsertEvery) so a workload of
-// many short flows does not thrash it, as in OVS's EMC. Owned and written by
-// one worker only.
+// many short flows does not thrash it, as in OVS's EMC. When the cache stops
+// paying (under kMinHitPercent of a window of lookups hit, e.g. 100k active
+// flows for 8k entries), the worker bypasses it, hash included, for
+// kBypassPackets packets and then tries again. Owned and written by one
+// worker only.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,24 @@ class Emc {
  public:
   static constexpr uint32_t kEntries = 8192;
   static constexpr uint32_t kInsertEvery = 16;
+  static constexpr uint32_t kWindow = 16384;
+  static constexpr uint32_t kMinHitPercent = 25;
+  static constexpr uint32_t kBypassPackets = 1u << 20;
+
+  // Whether the next n packets should use the cache; counts bypassed ones.
+  HASHI_ALWAYS_INLINE bool Use(uint32_t n = 1) {
+    if (HASHI_LIKELY(bypass_left_ == 0)) return true;
+    bypass_left_ = bypass_left_ > n ? bypass_left_ - n : 0;
+    return false;
+  }
+  // Records the outcome of one lookup and decides on bypassing.
+  HASHI_ALWAYS_INLINE void Record(bool hit) {
+    window_hits_ += hit;
+    if (HASHI_LIKELY(++window_lookups_ < kWindow)) return;
+    if (window_hits_ * 100 < kWindow * kMinHitPercent) bypass_left_ = kBypassPackets;
+    window_hits_ = window_lookups_ = 0;
+  }
+  bool bypassing() const { return bypass_left_ != 0; }
 
   HASHI_ALWAYS_INLINE const EmcEntry* Lookup(const FlowKey& key, uint32_t hash,
                                              uint64_t version) const {
@@ -68,6 +89,9 @@ class Emc {
  private:
   EmcEntry entries_[kEntries]{};
   uint32_t insert_counter_ = kInsertEvery - 1;  // the first miss is inserted
+  uint32_t window_lookups_ = 0;
+  uint32_t window_hits_ = 0;
+  uint32_t bypass_left_ = 0;
 };
 
 }  // namespace hashi::dp

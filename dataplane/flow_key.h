@@ -11,6 +11,8 @@
 // by the flow parser), so the overlay cannot confuse two rules.
 #pragma once
 
+#include <emmintrin.h>
+
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -82,7 +84,18 @@ inline constexpr int kFlowKeyWords = 12;
 struct alignas(32) FlowKey {
   uint64_t w[kFlowKeyWords];
 
-  void Clear() { std::memset(w, 0, sizeof(w)); }
+  // Explicit vector stores: compilers turn a 96-byte memset into `rep stos`,
+  // whose start-up cost dominated the per-packet parse.
+  HASHI_ALWAYS_INLINE void Clear() {
+    const __m128i z = _mm_setzero_si128();
+    __m128i* v = reinterpret_cast<__m128i*>(w);
+    _mm_store_si128(v + 0, z);
+    _mm_store_si128(v + 1, z);
+    _mm_store_si128(v + 2, z);
+    _mm_store_si128(v + 3, z);
+    _mm_store_si128(v + 4, z);
+    _mm_store_si128(v + 5, z);
+  }
 
   HASHI_ALWAYS_INLINE uint64_t Get(Field f) const {
     const FieldInfo& i = InfoOf(f);
@@ -99,7 +112,11 @@ struct alignas(32) FlowKey {
     Set(f, (Get(f) & ~mask) | (v & mask));
   }
 
-  bool operator==(const FlowKey& o) const { return std::memcmp(w, o.w, sizeof(w)) == 0; }
+  HASHI_ALWAYS_INLINE bool operator==(const FlowKey& o) const {
+    uint64_t diff = 0;
+    for (int i = 0; i < kFlowKeyWords; ++i) diff |= w[i] ^ o.w[i];
+    return diff == 0;
+  }
 };
 static_assert(sizeof(FlowKey) == 96);
 

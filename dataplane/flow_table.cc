@@ -23,6 +23,7 @@ std::unique_ptr<FlowTable> FlowTable::Build(std::vector<RuleRef> rules) {
     return a.rule->priority > b.rule->priority;
   });
   table->entries_ = std::move(rules);
+  for (RuleRef& ref : table->entries_) ref.priority = ref.rule->priority;
 
   std::map<FlowKey, std::vector<uint32_t>, MaskLess> by_mask;
   for (uint32_t i = 0; i < table->entries_.size(); ++i) {
@@ -37,23 +38,31 @@ std::unique_ptr<FlowTable> FlowTable::Build(std::vector<RuleRef> rules) {
     uint32_t capacity = 8;
     while (capacity < members.size() * 2) capacity <<= 1;
     st.slot_mask = capacity - 1;
-    st.slots.assign(capacity, Slot{0, kEmpty});
+    st.stride = 1u + st.nwords;
+    st.slots.assign(static_cast<size_t>(capacity) * st.stride, 0);
+    for (uint32_t i = 0; i < capacity; ++i) st.slots[static_cast<size_t>(i) * st.stride] = kEmpty;
     st.max_priority = 0;
     for (uint32_t idx : members) {
       const FlowRule& r = *table->entries_[idx].rule;
       st.max_priority = std::max<uint32_t>(st.max_priority, r.priority);
-      const uint32_t h = st.Hash(r.match);
+      uint64_t masked[kFlowKeyWords];
+      for (int j = 0; j < st.nwords; ++j) masked[j] = r.match.w[st.words[j]];
+      const uint32_t h = st.Hash(masked);
       uint32_t i = h & st.slot_mask;
       bool shadowed = false;
-      while (st.slots[i].entry != kEmpty) {
-        const FlowRule& other = *table->entries_[st.slots[i].entry].rule;
-        if (st.slots[i].hash == h && other.match == r.match) {
-          shadowed = true;  // same mask and key, lower or equal priority
+      for (;; i = (i + 1) & st.slot_mask) {
+        const uint64_t* s = &st.slots[static_cast<size_t>(i) * st.stride];
+        if (static_cast<uint32_t>(s[0]) == kEmpty) break;
+        // Same mask and key: an earlier (higher or equal priority) rule wins.
+        if (table->entries_[static_cast<uint32_t>(s[0])].rule->match == r.match) {
+          shadowed = true;
           break;
         }
-        i = (i + 1) & st.slot_mask;
       }
-      if (!shadowed) st.slots[i] = Slot{h, idx};
+      if (shadowed) continue;
+      uint64_t* s = &st.slots[static_cast<size_t>(i) * st.stride];
+      s[0] = Subtable::SlotHeader(h, r.priority, idx);
+      for (int j = 0; j < st.nwords; ++j) s[1 + j] = masked[j];
     }
     table->subtables_.push_back(std::move(st));
   }

@@ -31,7 +31,13 @@ struct Packet {
   bool gone;         // mbuf already released
 };
 
+// The OpenFlow action set. Reset() clears it without touching sets[], so a
+// fresh set costs five stores.
 struct ActionSet {
+  void Reset() {
+    pop = push = dec_ttl = output = nullptr;
+    nsets = 0;
+  }
   const Action* pop;
   const Action* push;
   const Action* dec_ttl;
@@ -61,7 +67,7 @@ class Executor {
       : ctx_(ctx), ts_(ts), ports_(ports), counters_(ts.counters(ctx.index)),
         table_counters_(ts.table_counters(ctx.index)) {}
 
-  void Process(Packet& p);
+  void ProcessBatch(Packet* pkts, uint16_t n);
 
  private:
   void Drop(Packet& p, DropReason r) {
@@ -98,7 +104,10 @@ class Executor {
   int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
   void ExecuteSet(Packet& p, const ActionSet& set);
   void Miss(Packet& p, uint8_t table);
-  void Classify(Packet& p, const FlowKey& original, uint32_t hash);
+  // original: the key to cache the path under, or null to skip the cache.
+  // When have_first, first is table 0's lookup result, already done.
+  void Classify(Packet& p, const FlowKey* original, uint32_t hash, bool have_first,
+                const RuleRef* first);
   void Replay(Packet& p, const EmcEntry& e);
 
   WorkerContext& ctx_;
@@ -259,16 +268,13 @@ int Executor::RunRule(Packet& p, const RuleRef& ref, ActionSet& set) {
   RuleCounters& c = counters_[ref.counter_index];
   Bump(c.packets);
   Bump(c.bytes, rte_pktmbuf_pkt_len(p.m));
-  const Instructions& ins = ref.rule->instructions;
-  for (const Action& a : ins.apply) {
-    if (!Apply(p, a)) return kStop;
+  for (uint16_t i = 0; i < ref.n_apply; ++i) {
+    if (!Apply(p, ref.apply[i])) return kStop;
   }
-  if (ins.clear_actions) set = ActionSet{};
-  for (const Action& a : ins.write) set.Add(a);
-  if (ins.write_metadata) {
-    p.key.SetMasked(Field::kMetadata, ins.metadata_value, ins.metadata_mask);
-  }
-  return ins.goto_table == kNoGoto ? kNoGoto : ins.goto_table;
+  if (HASHI_UNLIKELY(ref.clear_actions)) set.Reset();
+  for (uint16_t i = 0; i < ref.n_write; ++i) set.Add(ref.write[i]);
+  if (ref.write_metadata) p.key.SetMasked(Field::kMetadata, ref.metadata_value, ref.metadata_mask);
+  return ref.goto_table;
 }
 
 void Executor::ExecuteSet(Packet& p, const ActionSet& set) {
@@ -292,14 +298,21 @@ void Executor::Miss(Packet& p, uint8_t table) {
   }
 }
 
-void Executor::Classify(Packet& p, const FlowKey& original, uint32_t hash) {
+void Executor::Classify(Packet& p, const FlowKey* original, uint32_t hash, bool have_first,
+                        const RuleRef* first) {
   const RuleRef* path[kEmcMaxDepth];
   uint8_t depth = 0;
-  ActionSet set{};
+  ActionSet set;
+  set.Reset();
   int t = 0;
   for (;;) {
     const FlowTable* table = ts_.table(static_cast<uint8_t>(t));
-    const RuleRef* ref = table ? table->Lookup(p.key) : nullptr;
+    const RuleRef* ref;
+    if (t == 0 && have_first) {
+      ref = first;
+    } else {
+      ref = table ? table->Lookup(p.key) : nullptr;
+    }
     Bump(table_counters_[t].lookups);
     if (ref == nullptr) {
       if (ts_.miss(static_cast<uint8_t>(t)) == TableMiss::kContinue && t + 1 < kMaxTables) {
@@ -307,7 +320,7 @@ void Executor::Classify(Packet& p, const FlowKey& original, uint32_t hash) {
         continue;
       }
       Miss(p, static_cast<uint8_t>(t));
-      ctx_.emc.MaybeInsert(original, hash, ts_.version(), path, depth, static_cast<uint8_t>(t));
+      if (original) ctx_.emc.MaybeInsert(*original, hash, ts_.version(), path, depth, static_cast<uint8_t>(t));
       return;
     }
     Bump(table_counters_[t].matched);
@@ -323,11 +336,12 @@ void Executor::Classify(Packet& p, const FlowKey& original, uint32_t hash) {
     t = next;
   }
   ExecuteSet(p, set);
-  ctx_.emc.MaybeInsert(original, hash, ts_.version(), path, depth, kNoMissTable);
+  if (original) ctx_.emc.MaybeInsert(*original, hash, ts_.version(), path, depth, kNoMissTable);
 }
 
 void Executor::Replay(Packet& p, const EmcEntry& e) {
-  ActionSet set{};
+  ActionSet set;
+  set.Reset();
   for (uint8_t i = 0; i < e.depth; ++i) {
     if (RunRule(p, *e.path[i], set) == kStop) return;
   }
@@ -338,29 +352,79 @@ void Executor::Replay(Packet& p, const EmcEntry& e) {
   }
 }
 
-void Executor::Process(Packet& p) {
-  const DropReason r = ParsePacket(rte_pktmbuf_mtod(p.m, const uint8_t*), rte_pktmbuf_data_len(p.m),
-                                   p.in_port, &p.key, &p.layout);
-  if (HASHI_UNLIKELY(r != DropReason::kCount)) {
-    Drop(p, r);
-    return;
+// The burst runs in stages so that each stage's cache misses (packet data,
+// EMC entries, classifier slots, rule entries) overlap across packets
+// instead of stalling one packet at a time.
+void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
+  const EmcEntry* cached[kMaxBurst];
+  const RuleRef* first[kMaxBurst];
+  uint32_t hash[kMaxBurst];
+  // Stage 1: parse.
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 1 < n) HASHI_PREFETCH(rte_pktmbuf_mtod(pkts[i + 1].m, void*));
+    Packet& p = pkts[i];
+    const DropReason r = ParsePacket(rte_pktmbuf_mtod(p.m, const uint8_t*), rte_pktmbuf_data_len(p.m),
+                                     p.in_port, &p.key, &p.layout);
+    if (HASHI_UNLIKELY(r != DropReason::kCount)) Drop(p, r);
   }
-  const uint32_t hash = HashFullKey(p.key);
-  const EmcEntry* e = ctx_.emc.Lookup(p.key, hash, ts_.version());
-  if (HASHI_LIKELY(e != nullptr)) {
-    Bump(ctx_.stats.emc_hits);
-    Replay(p, *e);
-  } else {
-    Bump(ctx_.stats.classified);
-    const FlowKey original = p.key;
-    Classify(p, original, hash);
+  // Stage 2: exact-match cache, unless it is being bypassed.
+  const bool use_emc = ctx_.emc.Use(n);
+  const uint64_t version = ts_.version();
+  int prev = -1;  // the last live packet: bursts often repeat a flow
+  for (uint16_t i = 0; i < n; ++i) {
+    cached[i] = nullptr;
+    first[i] = nullptr;
+    if (pkts[i].gone || !use_emc) continue;
+    if (prev >= 0 && pkts[i].key == pkts[prev].key) {
+      hash[i] = hash[prev];
+      cached[i] = cached[prev];
+    } else {
+      hash[i] = HashFullKey(pkts[i].key);
+      cached[i] = ctx_.emc.Lookup(pkts[i].key, hash[i], version);
+    }
+    ctx_.emc.Record(cached[i] != nullptr);
+    prev = i;
   }
-  if (p.gone) return;
-  if (p.pending != kNoSlotOut) {
-    Deliver(p.pending, p.m);
-  } else {
-    if (p.outputs == 0) Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoAction)]);
-    rte_pktmbuf_free(p.m);
+  // Stage 3: table 0 for the misses: prefetch every first probe, then look up
+  // and prefetch what executing the matched rule will touch.
+  const FlowTable* t0 = ts_.table(0);
+  if (t0 != nullptr) {
+    for (uint16_t i = 0; i < n; ++i) {
+      if (!pkts[i].gone && cached[i] == nullptr) t0->Prefetch(pkts[i].key);
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+      if (pkts[i].gone || cached[i] != nullptr) continue;
+      first[i] = t0->Lookup(pkts[i].key);
+      if (first[i] != nullptr) HASHI_PREFETCH(first[i]);
+    }
+    for (uint16_t i = 0; i < n; ++i) {
+      if (first[i] == nullptr) continue;
+      HASHI_PREFETCH(&counters_[first[i]->counter_index]);
+      HASHI_PREFETCH(first[i]->apply);
+    }
+  }
+  // Stage 4: execute and hand each packet to its outputs.
+  for (uint16_t i = 0; i < n; ++i) {
+    Packet& p = pkts[i];
+    if (p.gone) continue;
+    if (cached[i] != nullptr) {
+      Bump(ctx_.stats.emc_hits);
+      Replay(p, *cached[i]);
+    } else if (use_emc) {
+      Bump(ctx_.stats.classified);
+      const FlowKey original = p.key;
+      Classify(p, &original, hash[i], t0 != nullptr, first[i]);
+    } else {
+      Bump(ctx_.stats.classified);
+      Classify(p, nullptr, 0, t0 != nullptr, first[i]);
+    }
+    if (p.gone) continue;
+    if (p.pending != kNoSlotOut) {
+      Deliver(p.pending, p.m);
+    } else {
+      if (p.outputs == 0) Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoAction)]);
+      rte_pktmbuf_free(p.m);
+    }
   }
 }
 
@@ -383,16 +447,19 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
   }
   const uint16_t in_slot = ports.SlotOf(in_port);
   Executor exec(ctx, tables, ports);
-  for (uint16_t i = 0; i < n; ++i) {
-    if (i + 1 < n) HASHI_PREFETCH(rte_pktmbuf_mtod(pkts[i + 1], void*));
-    Packet p;
-    p.m = pkts[i];
-    p.in_port = in_port;
-    p.in_slot = in_slot;
-    p.pending = kNoSlotOut;
-    p.outputs = 0;
-    p.gone = false;
-    exec.Process(p);
+  for (uint16_t base = 0; base < n; base += kMaxBurst) {
+    const uint16_t count = static_cast<uint16_t>(n - base < kMaxBurst ? n - base : kMaxBurst);
+    Packet batch[kMaxBurst];
+    for (uint16_t i = 0; i < count; ++i) {
+      Packet& p = batch[i];
+      p.m = pkts[base + i];
+      p.in_port = in_port;
+      p.in_slot = in_slot;
+      p.pending = kNoSlotOut;
+      p.outputs = 0;
+      p.gone = false;
+    }
+    exec.ProcessBatch(batch, count);
   }
 }
 

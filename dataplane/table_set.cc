@@ -10,9 +10,27 @@ std::unique_ptr<TableSet> TableSet::Build(std::vector<const FlowRule*> rules,
   ts->version_ = version;
   ts->miss_ = miss;
   ts->rules_ = std::move(rules);
+  // Every rule's actions in one contiguous pool, referenced by the RuleRefs.
+  size_t n_actions = 0;
+  for (const FlowRule* r : ts->rules_) n_actions += r->instructions.apply.size() + r->instructions.write.size();
+  ts->actions_.reserve(n_actions);
   std::array<std::vector<RuleRef>, kMaxTables> per_table;
   for (uint32_t i = 0; i < ts->rules_.size(); ++i) {
-    per_table[ts->rules_[i]->table_id].push_back(RuleRef{ts->rules_[i], i});
+    const FlowRule* r = ts->rules_[i];
+    const Instructions& ins = r->instructions;
+    RuleRef ref{r, i};
+    ref.goto_table = ins.goto_table;
+    ref.clear_actions = ins.clear_actions;
+    ref.write_metadata = ins.write_metadata;
+    ref.metadata_value = ins.metadata_value;
+    ref.metadata_mask = ins.metadata_mask;
+    ref.n_apply = static_cast<uint16_t>(ins.apply.size());
+    ref.apply = ts->actions_.data() + ts->actions_.size();
+    ts->actions_.insert(ts->actions_.end(), ins.apply.begin(), ins.apply.end());
+    ref.n_write = static_cast<uint16_t>(ins.write.size());
+    ref.write = ts->actions_.data() + ts->actions_.size();
+    ts->actions_.insert(ts->actions_.end(), ins.write.begin(), ins.write.end());
+    per_table[r->table_id].push_back(ref);
   }
   for (int t = 0; t < kMaxTables; ++t) {
     if (!per_table[t].empty()) ts->tables_[t] = FlowTable::Build(std::move(per_table[t]));

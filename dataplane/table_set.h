@@ -59,6 +59,7 @@ class TableSet {
   std::array<std::unique_ptr<FlowTable>, kMaxTables> tables_{};
   std::array<TableMiss, kMaxTables> miss_{};
   std::vector<const FlowRule*> rules_;
+  std::vector<Action> actions_;  // every rule's actions, referenced by RuleRef
   std::vector<std::unique_ptr<RuleCounters[]>> counters_;
   std::vector<std::unique_ptr<TableCounters[]>> table_counters_;
 };

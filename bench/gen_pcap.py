@@ -1,0 +1,40 @@
+#!/usr/bin/python3
+"""Writes a pcap of 64-byte Ethernet/IPv4/UDP frames (60 bytes on the wire
+plus FCS) for the whole-switch benchmark: gen_pcap.py OUT FLOWS [DST_MAC].
+Flow i has source address 10.(i>>16).(i>>8).i and destination address
+11.(i>>16).(i>>8).i, so a flow set can match each flow by nw_dst."""
+import struct
+import sys
+
+
+def checksum(data):
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def frame(i, dst_mac):
+    src_ip = bytes([10, (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF])
+    dst_ip = bytes([11, (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF])
+    payload = bytes(18)
+    udp = struct.pack("!HHHH", 1024 + (i % 1000), 5001, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, src_ip, dst_ip)
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    eth = dst_mac + bytes([0x02, 0, 0, 0, 0, 0x01]) + struct.pack("!H", 0x0800)
+    return eth + ip + udp
+
+
+def main():
+    out, flows = sys.argv[1], int(sys.argv[2])
+    dst = bytes.fromhex((sys.argv[3] if len(sys.argv) > 3 else "02:00:00:00:00:02").replace(":", ""))
+    with open(out, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i in range(flows):
+            data = frame(i, dst)
+            f.write(struct.pack("<IIII", 0, 0, len(data), len(data)))
+            f.write(data)
+
+
+if __name__ == "__main__":
+    main()

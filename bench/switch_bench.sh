@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Whole-switch forwarding benchmark (shared/TESTBEDS.md harness): one process,
+# the main lcore on core 0, one forwarding lcore on core 1; rx from net_pcap
+# replaying N distinct 64-byte UDP flows forever (infinite_rx), tx to net_null.
+# Systems, interleaved in every repetition:
+#   testpmd     dpdk-testpmd --forward-mode=io: the ceiling of this harness
+#   hashi-l2    hashi, one rule dl_dst=<dst> -> output (L2 forwarding, as a
+#               learned NORMAL would do)
+#   hashi-l3    hashi, N exact nw_dst rules (one per flow) -> output
+#   ovs-normal  OVS-DPDK 3.1 NORMAL with the destination MAC pre-learned
+#   ovs-l3      OVS-DPDK 3.1 with the same N exact nw_dst rules
+# Prints Mpps (median of 1 s windows after warm-up, and the worst window),
+# cycles/packet (TSC Hz / pps, the forwarding core being 100% busy) and the
+# ratio to testpmd from the same repetition; writes a CSV.
+# Usage: bench/switch_bench.sh [-r REPS] [-f "1 1000 100000"] [-s "SYSTEMS"] [-w WARMUP] [-n WINDOWS]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+reps=3 flows_list="1 1000 100000" systems="testpmd hashi-l2 hashi-l3 ovs-normal ovs-l3"
+warmup=3 windows=5
+while getopts "r:f:s:w:n:" o; do
+  case $o in
+    r) reps=$OPTARG ;; f) flows_list=$OPTARG ;; s) systems=$OPTARG ;;
+    w) warmup=$OPTARG ;; n) windows=$OPTARG ;; *) exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+hashi=${HASHI:-$root/build-bench/apps/hashi}
+if [ ! -x "$hashi" ]; then
+  bash "$root/scripts/build.sh" build-bench --buildtype=release -Dtests=false >/dev/null || exit 1
+fi
+bash "$root/scripts/hugepages.sh" 1536 >/dev/null
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "${free:-0}" -ge 700 ]; then mem=(--in-memory); memname=hugepages; else mem=(--no-huge -m 3072); memname=no-huge; fi
+work=$(mktemp -d)
+csv=${CSV:-$root/bench/switch_bench.csv}
+dst=02:00:00:00:00:02
+tsc_hz=""
+trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
+
+ovs_dir=$work/ovs
+ovs_env() { export OVS_RUNDIR=$ovs_dir OVS_LOGDIR=$ovs_dir OVS_DBDIR=$ovs_dir OVS_DB=unix:$ovs_dir/db.sock; }
+vsctl() { ovs-vsctl --db=unix:$ovs_dir/db.sock "$@"; }
+ovs_stop() {
+  [ -d "$ovs_dir" ] || return 0
+  ovs_env
+  ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" exit >/dev/null 2>&1 || true
+  [ -f "$ovs_dir/vswitchd.pid" ] && kill "$(cat "$ovs_dir/vswitchd.pid")" 2>/dev/null
+  [ -f "$ovs_dir/ovsdb.pid" ] && kill "$(cat "$ovs_dir/ovsdb.pid")" 2>/dev/null
+  sleep 1
+  ip netns del hb_ovs 2>/dev/null
+  rm -rf "$ovs_dir"
+}
+
+run_testpmd() {  # PCAP FLOWS
+  local p=hb_tp_$$
+  # testpmd exits when its stdin closes: hold it open with a fifo.
+  rm -f "$work/stdin"; mkfifo "$work/stdin"
+  sleep 3600 > "$work/stdin" &
+  local keeper=$!
+  dpdk-testpmd -l 0,1 --main-lcore 0 --file-prefix=$p --no-pci "${mem[@]}" \
+    --vdev "net_pcap0,rx_pcap=$1,infinite_rx=1" --vdev net_null0,no-rx=1 --log-level='*:error' -- \
+    --forward-mode=io --auto-start --total-num-mbufs=262144 --nb-cores=1 < "$work/stdin" > "$work/tp.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do [ -S /var/run/dpdk/$p/dpdk_telemetry.v2 ] && break; sleep 0.1; done
+  /usr/bin/python3 "$root/bench/measure.py" --telemetry $p 1 "$warmup" "$windows"
+  kill -INT $pid; kill $keeper; wait $pid $keeper 2>/dev/null
+}
+
+run_hashi() {  # PCAP FLOWS FLOWFILE
+  local p=hb_hs_$$
+  "$hashi" -l 0,1 --main-lcore 0 --file-prefix=$p --no-pci "${mem[@]}" --log-level='*:error' -- \
+    --port "in:1:net_pcap0,rx_pcap=$1,infinite_rx=1" --port out:2:net_null0,no-rx=1 \
+    --mbufs 262144 --flows "$3" > "$work/hs.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 300); do grep -q "hashi: running" "$work/hs.log" && break; sleep 0.1; done
+  tsc_hz=$(grep -o 'tsc_hz=[0-9]*' "$work/hs.log" | cut -d= -f2)
+  /usr/bin/python3 "$root/bench/measure.py" --telemetry $p 1 "$warmup" "$windows"
+  kill -INT $pid; wait $pid 2>/dev/null
+}
+
+run_ovs() {  # PCAP FLOWS MODE(normal|l3) FLOWFILE
+  ovs_stop
+  mkdir -p "$ovs_dir"
+  ovs_env
+  ovsdb-tool create "$ovs_dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-server --remote=punix:$ovs_dir/db.sock --pidfile=$ovs_dir/ovsdb.pid --detach \
+    --log-file=$ovs_dir/ovsdb.log "$ovs_dir/conf.db" || return 1
+  vsctl --no-wait init
+  vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-lcore-mask=0x1 \
+    other_config:pmd-cpu-mask=0x2 "other_config:dpdk-extra=--file-prefix=hb_ovs_$$ --no-pci" \
+    other_config:dpdk-socket-mem=1536
+  ip netns add hb_ovs
+  ip netns exec hb_ovs /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk unix:$ovs_dir/db.sock \
+    --pidfile=$ovs_dir/vswitchd.pid --detach --log-file=$ovs_dir/vswitchd.log \
+    --unixctl=$ovs_dir/ovs-vswitchd.ctl || return 1
+  vsctl add-br br0 -- set bridge br0 datapath_type=netdev
+  vsctl add-port br0 in -- set Interface in type=dpdk \
+    "options:dpdk-devargs=net_pcap0,rx_pcap=$1,infinite_rx=1" ofport_request=1
+  vsctl add-port br0 out -- set Interface out type=dpdk options:dpdk-devargs=net_null0,no-rx=1 ofport_request=2
+  local ctl="ovs-appctl -t $ovs_dir/ovs-vswitchd.ctl"
+  if [ "$3" = normal ]; then
+    $ctl fdb/add br0 out 0 $dst >/dev/null
+  else
+    ovs-ofctl del-flows br0 --strict "priority=0" 2>/dev/null
+    ovs-ofctl -O OpenFlow13 del-flows br0
+    ovs-ofctl -O OpenFlow13 --bundle add-flows br0 "$4"
+  fi
+  /usr/bin/python3 "$root/bench/measure.py" --command \
+    "ovs-vsctl --db=unix:$ovs_dir/db.sock get interface out statistics:tx_packets" "$warmup" "$windows"
+  ovs_stop
+}
+
+have_ovs=1
+[ -x /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk ] || have_ovs=0
+echo "rep,flows,system,mpps,min_mpps,max_mpps" > "$csv"
+for rep in $(seq "$reps"); do
+  for n in $flows_list; do
+    pcap=$work/flows_$n.pcap
+    [ -f "$pcap" ] || /usr/bin/python3 "$root/bench/gen_pcap.py" "$pcap" "$n" $dst
+    echo "priority=100,dl_dst=$dst actions=output:2" > "$work/l2.flows"
+    [ -f "$work/l3_$n.flows" ] || /usr/bin/python3 - "$n" > "$work/l3_$n.flows" <<'PY'
+import sys
+for i in range(int(sys.argv[1])):
+    print("priority=100,ip,nw_dst=11.%d.%d.%d actions=output:2" % ((i >> 16) & 255, (i >> 8) & 255, i & 255))
+PY
+    for s in $systems; do
+      case $s in
+        testpmd) r=$(run_testpmd "$pcap" "$n") ;;
+        hashi-l2) r=$(run_hashi "$pcap" "$n" "$work/l2.flows") ;;
+        hashi-l3) r=$(run_hashi "$pcap" "$n" "$work/l3_$n.flows") ;;
+        ovs-normal|ovs-l3)
+          if [ $have_ovs = 0 ]; then echo "skip $s: openvswitch-switch-dpdk not installed" >&2; continue; fi
+          r=$(run_ovs "$pcap" "$n" "${s#ovs-}" "$work/l3_$n.flows" 2>"$work/ovs.err" | tail -1) ;;
+        *) echo "unknown system $s" >&2; exit 2 ;;
+      esac
+      [ -n "$r" ] || r="0 0 0"
+      echo "$rep,$n,$s,${r// /,}" >> "$csv"
+      echo "rep $rep flows $n $s: $r Mpps (median min max)"
+    done
+  done
+done
+[ -n "$tsc_hz" ] || tsc_hz=$(awk '/cpu MHz/ {printf "%d", $4 * 1e6; exit}' /proc/cpuinfo)
+/usr/bin/python3 - "$csv" "$tsc_hz" "$memname" <<'PY'
+import collections, csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+hz, mem = float(sys.argv[2]), sys.argv[3]
+base = {(r["rep"], r["flows"]): float(r["mpps"]) for r in rows if r["system"] == "testpmd"}
+by = collections.defaultdict(list)
+for r in rows:
+    by[(int(r["flows"]), r["system"])].append(r)
+print(f"\nmedians over repetitions ({mem}, TSC {hz/1e9:.2f} GHz):")
+print("%-8s %-11s %9s %9s %11s %12s" % ("flows", "system", "Mpps", "worst 1s", "cyc/pkt", "x testpmd"))
+for (flows, system), rs in sorted(by.items()):
+    mpps = statistics.median(float(r["mpps"]) for r in rs)
+    worst = min(float(r["min_mpps"]) for r in rs)
+    ratios = [float(r["mpps"]) / base[(r["rep"], r["flows"])] for r in rs if base.get((r["rep"], r["flows"]))]
+    ratio = "%.3f" % statistics.median(ratios) if ratios else "-"
+    cyc = "%.0f" % (hz / (mpps * 1e6)) if mpps > 0 else "-"
+    print("%-8d %-11s %9.2f %9.2f %11s %12s" % (flows, system, mpps, worst, cyc, ratio))
+PY
