@@ -26,9 +26,12 @@ namespace hashi::dp {
 // packed in one place (the TableSet copies each rule's actions into one
 // contiguous pool), so executing a rule does not chase the control-side
 // FlowRule and its vectors. rule stays for control and for tests.
-struct RuleRef {
+struct alignas(64) RuleRef {
   const FlowRule* rule;
   uint32_t counter_index;
+  // When the rule's only instruction is one output to a numbered port, that
+  // port (else 0): executing it then reads nothing beyond this cache line.
+  uint32_t only_output = 0;
   uint16_t priority;  // filled by FlowTable::Build from rule
   uint8_t goto_table = kNoGoto;
   bool clear_actions = false;

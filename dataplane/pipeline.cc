@@ -80,7 +80,15 @@ class Executor {
     }
     p.gone = true;
   }
-  void Deliver(int slot, rte_mbuf* m);
+  HASHI_ALWAYS_INLINE void Deliver(int slot, rte_mbuf* m) {
+    const PortBinding& b = ports_.slot(static_cast<uint16_t>(slot));
+    if (HASHI_LIKELY(b.kind == BindingKind::kLocal && b.hold == nullptr && b.admin_up)) {
+      QueueTx(b.eth_port, m);
+    } else {
+      DeliverSlow(b, m);
+    }
+  }
+  __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
   void QueueTx(uint16_t eth_port, rte_mbuf* m) {
     TxBuffer& tb = ctx_.tx[eth_port];
     if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
@@ -101,7 +109,7 @@ class Executor {
   void Normal(Packet& p);
   void ToController(Packet& p, uint8_t reason, uint8_t table);
   bool Apply(Packet& p, const Action& a);
-  int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
+  HASHI_ALWAYS_INLINE int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
   void ExecuteSet(Packet& p, const ActionSet& set);
   void Miss(Packet& p, uint8_t table);
   // original: the key to cache the path under, or null to skip the cache.
@@ -117,9 +125,8 @@ class Executor {
   TableCounters* table_counters_;
 };
 
-void Executor::Deliver(int slot, rte_mbuf* m) {
-  const PortBinding& b = ports_.slot(static_cast<uint16_t>(slot));
-  if (HASHI_UNLIKELY(!b.admin_up)) {
+void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
+  if (!b.admin_up) {
     Bump(ctx_.stats.drops[static_cast<int>(DropReason::kPortDown)]);
     rte_pktmbuf_free(m);
     return;
@@ -133,14 +140,12 @@ void Executor::Deliver(int slot, rte_mbuf* m) {
     }
     return;
   }
-  if (HASHI_UNLIKELY(b.hold != nullptr)) {
-    // Rebound from Hold: packets held before the rebind leave first, in order.
-    rte_mbuf* held[kMaxBurst];
-    unsigned got;
-    while ((got = rte_ring_mc_dequeue_burst(b.hold, reinterpret_cast<void**>(held), kMaxBurst,
-                                            nullptr)) != 0) {
-      for (unsigned i = 0; i < got; ++i) QueueTx(b.eth_port, held[i]);
-    }
+  // Rebound from Hold: packets held before the rebind leave first, in order.
+  rte_mbuf* held[kMaxBurst];
+  unsigned got;
+  while ((got = rte_ring_mc_dequeue_burst(b.hold, reinterpret_cast<void**>(held), kMaxBurst,
+                                          nullptr)) != 0) {
+    for (unsigned i = 0; i < got; ++i) QueueTx(b.eth_port, held[i]);
   }
   QueueTx(b.eth_port, m);
 }
@@ -264,12 +269,27 @@ bool Executor::Apply(Packet& p, const Action& a) {
   return true;
 }
 
-int Executor::RunRule(Packet& p, const RuleRef& ref, ActionSet& set) {
+HASHI_ALWAYS_INLINE int Executor::RunRule(Packet& p, const RuleRef& ref, ActionSet& set) {
   RuleCounters& c = counters_[ref.counter_index];
   Bump(c.packets);
   Bump(c.bytes, rte_pktmbuf_pkt_len(p.m));
+  if (HASHI_LIKELY(ref.only_output != 0)) {
+    const uint16_t s = ports_.SlotOf(ref.only_output);
+    if (HASHI_LIKELY(s != kNoSlot && ref.only_output != p.in_port)) {
+      Emit(p, s);
+      return kNoGoto;
+    }
+  }
   for (uint16_t i = 0; i < ref.n_apply; ++i) {
-    if (!Apply(p, ref.apply[i])) return kStop;
+    const Action& a = ref.apply[i];
+    if (HASHI_LIKELY(a.type == ActionType::kOutput && a.port < kPortMax)) {
+      const uint16_t s = ports_.SlotOf(a.port);  // the common case: output to a port
+      if (HASHI_LIKELY(s != kNoSlot && a.port != p.in_port)) {
+        Emit(p, s);
+        continue;
+      }
+    }
+    if (!Apply(p, a)) return kStop;
   }
   if (HASHI_UNLIKELY(ref.clear_actions)) set.Reset();
   for (uint16_t i = 0; i < ref.n_write; ++i) set.Add(ref.write[i]);
@@ -400,7 +420,7 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
     for (uint16_t i = 0; i < n; ++i) {
       if (first[i] == nullptr) continue;
       HASHI_PREFETCH(&counters_[first[i]->counter_index]);
-      HASHI_PREFETCH(first[i]->apply);
+      if (first[i]->only_output == 0) HASHI_PREFETCH(first[i]->apply);
     }
   }
   // Stage 4: execute and hand each packet to its outputs.

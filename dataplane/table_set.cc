@@ -30,6 +30,11 @@ std::unique_ptr<TableSet> TableSet::Build(std::vector<const FlowRule*> rules,
     ref.n_write = static_cast<uint16_t>(ins.write.size());
     ref.write = ts->actions_.data() + ts->actions_.size();
     ts->actions_.insert(ts->actions_.end(), ins.write.begin(), ins.write.end());
+    if (ins.apply.size() == 1 && ins.write.empty() && !ins.clear_actions && !ins.write_metadata &&
+        ins.goto_table == kNoGoto && ins.apply[0].type == ActionType::kOutput &&
+        ins.apply[0].port < kPortMax) {
+      ref.only_output = ins.apply[0].port;
+    }
     per_table[r->table_id].push_back(ref);
   }
   for (int t = 0; t < kMaxTables; ++t) {
