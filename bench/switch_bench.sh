@@ -32,7 +32,7 @@ bash "$root/scripts/hugepages.sh" 1536 >/dev/null
 free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 if [ "${free:-0}" -ge 700 ]; then mem=(--in-memory); memname=hugepages; else mem=(--no-huge -m 3072); memname=no-huge; fi
 work=$(mktemp -d)
-csv=${CSV:-$root/bench/switch_bench.csv}
+csv=${CSV:-switch_bench.csv}  # in the current directory
 dst=02:00:00:00:00:02
 tsc_hz=""
 trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
@@ -105,8 +105,9 @@ run_ovs() {  # PCAP FLOWS MODE(normal|l3) FLOWFILE
     ovs-ofctl -O OpenFlow13 del-flows br0
     ovs-ofctl -O OpenFlow13 --bundle add-flows br0 "$4"
   fi
+  # OpenFlow port stats come straight from the netdev (OVSDB's lag by 5 s).
   /usr/bin/python3 "$root/bench/measure.py" --command \
-    "ovs-vsctl --db=unix:$ovs_dir/db.sock get interface out statistics:tx_packets" "$warmup" "$windows"
+    "ovs-ofctl dump-ports br0 2 | grep -o 'tx pkts=[0-9]*' | cut -d= -f2" "$warmup" "$windows"
   ovs_stop
 }
 

@@ -61,3 +61,23 @@ TEST(Emc, InsertionIsSampledAndDeepPathsSkipped) {
 
 }  // namespace
 }  // namespace hashi::dp
+
+namespace hashi::dp {
+namespace {
+
+// A window of lookups that mostly miss turns the cache off for a while; it
+// comes back on by itself.
+TEST(Emc, BypassedWhenHitRateIsLowThenRetried) {
+  auto emc = std::make_unique<Emc>();
+  EXPECT_TRUE(emc->Use());
+  for (uint32_t i = 0; i < Emc::kWindow; ++i) emc->Record(i % 10 == 0);  // 10% hits
+  EXPECT_TRUE(emc->bypassing());
+  EXPECT_FALSE(emc->Use(Emc::kBypassPackets - 1));
+  EXPECT_FALSE(emc->Use(1));
+  EXPECT_TRUE(emc->Use());  // bypass spent: try the cache again
+  for (uint32_t i = 0; i < Emc::kWindow; ++i) emc->Record(i % 2 == 0);  // 50% hits
+  EXPECT_FALSE(emc->bypassing());
+}
+
+}  // namespace
+}  // namespace hashi::dp

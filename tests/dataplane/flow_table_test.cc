@@ -167,3 +167,28 @@ TEST(FlowTable, HundredThousandExactRulesAllFound) {
 
 }  // namespace
 }  // namespace hashi::dp
+
+namespace hashi::dp {
+namespace {
+
+// Priorities up to 65535 survive the slot header, and equal keys under
+// different masks resolve by priority.
+TEST(FlowTable, FullPriorityRangeAcrossMasks) {
+  std::vector<std::unique_ptr<FlowRule>> rules;
+  for (uint32_t p : {0u, 1u, 32768u, 65535u}) {
+    auto r = std::make_unique<FlowRule>();
+    r->priority = static_cast<uint16_t>(p);
+    r->mask.Set(Field::kTpDst, 0xffff >> (p % 7));  // distinct masks
+    r->match.Set(Field::kTpDst, 0);
+    rules.push_back(std::move(r));
+  }
+  auto t = BuildTable(rules);
+  FlowKey k{};
+  const RuleRef* r = t->Lookup(k);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->priority, 65535);
+  EXPECT_EQ(r->rule, rules[3].get());
+}
+
+}  // namespace
+}  // namespace hashi::dp
