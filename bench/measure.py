@@ -4,23 +4,19 @@
     measure.py --command "SHELL COMMAND PRINTING A COUNTER" WARMUP_S WINDOWS
 Output: "median_mpps min_mpps max_mpps" over the 1-second windows after the
 warm-up. A falling minimum shows a warm-up cliff; a high one shows none."""
-import json
-import socket
+import os
 import statistics
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+import telemetry_client  # noqa: E402  (the same protocol code the tests use)
+
 
 def telemetry_counter(prefix, port):
-    path = f"/var/run/dpdk/{prefix}/dpdk_telemetry.v2"
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-        s.settimeout(5)
-        s.connect(path)
-        greeting = json.loads(s.recv(16384).decode())
-        s.send(f"/ethdev/stats,{port}".encode())
-        reply = json.loads(s.recv(greeting.get("max_output_len", 16384)).decode())
-        return reply["/ethdev/stats"]["opackets"]
+    reply = telemetry_client.query(prefix, f"/ethdev/stats,{port}")
+    return reply["/ethdev/stats"]["opackets"]
 
 
 def main():

@@ -19,8 +19,11 @@ struct MaskLess {
 std::unique_ptr<FlowTable> FlowTable::Build(std::vector<RuleRef> rules) {
   auto table = std::unique_ptr<FlowTable>(new FlowTable());
   // Highest priority first, so the first rule inserted for a masked key wins.
-  std::stable_sort(rules.begin(), rules.end(), [](const RuleRef& a, const RuleRef& b) {
-    return a.rule->priority > b.rule->priority;
+  // std::sort with a total order, not stable_sort: libstdc++'s temporary
+  // buffer ignores RuleRef's 64-byte alignment.
+  std::sort(rules.begin(), rules.end(), [](const RuleRef& a, const RuleRef& b) {
+    if (a.rule->priority != b.rule->priority) return a.rule->priority > b.rule->priority;
+    return a.counter_index < b.counter_index;
   });
   table->entries_ = std::move(rules);
   for (RuleRef& ref : table->entries_) ref.priority = ref.rule->priority;
@@ -66,8 +69,10 @@ std::unique_ptr<FlowTable> FlowTable::Build(std::vector<RuleRef> rules) {
     }
     table->subtables_.push_back(std::move(st));
   }
-  std::stable_sort(table->subtables_.begin(), table->subtables_.end(),
-                   [](const Subtable& a, const Subtable& b) { return a.max_priority > b.max_priority; });
+  std::sort(table->subtables_.begin(), table->subtables_.end(), [](const Subtable& a, const Subtable& b) {
+    if (a.max_priority != b.max_priority) return a.max_priority > b.max_priority;
+    return MaskLess()(a.mask, b.mask);
+  });
   return table;
 }
 

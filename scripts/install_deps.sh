@@ -7,8 +7,8 @@ packages=(
   dpdk dpdk-dev libdpdk-dev          # DPDK 22.11: EAL, PMDs, testpmd, telemetry
   libxen-dev libtbb-dev              # Xen control libraries, Intel TBB
   libgtest-dev libbenchmark-dev      # GoogleTest, Google Benchmark
-  iproute2 iputils-ping ethtool kmod # namespaces, veth, ping
-  python3 python3-scapy              # test clients and pcap generation
+  iproute2 iputils-ping ethtool      # namespaces, veth, ping
+  python3                            # test clients, telemetry reader, pcap generation
 )
 missing=()
 for p in "${packages[@]}"; do
