@@ -66,11 +66,21 @@ class Emc {
     return nullptr;
   }
 
+  // Whether e still caches key: an insertion made after e was looked up
+  // (by an earlier packet of the same burst) may have replaced it.
+  HASHI_ALWAYS_INLINE static bool StillHolds(const EmcEntry* e, const FlowKey& key, uint32_t hash,
+                                            uint64_t version) {
+    return e->hash == hash && e->version == version && e->key == key;
+  }
+
+  // Tests may insert on every miss.
+  void set_insert_every(uint32_t n) { insert_every_ = n; insert_counter_ = n - 1; }
+
   // Caches a path (depth <= kEmcMaxDepth) if this miss is sampled.
   HASHI_ALWAYS_INLINE void MaybeInsert(const FlowKey& key, uint32_t hash, uint64_t version,
                                        const RuleRef* const* path, uint8_t depth,
                                        uint8_t miss_table) {
-    if (depth > kEmcMaxDepth || (++insert_counter_ % kInsertEvery) != 0) return;
+    if (depth > kEmcMaxDepth || (++insert_counter_ % insert_every_) != 0) return;
     EmcEntry* a = &entries_[hash & (kEntries - 1)];
     EmcEntry* b = &entries_[(hash >> 13) & (kEntries - 1)];
     EmcEntry* e = (a->version != version) ? a : (b->version != version ? b : ((hash & 1) ? a : b));
@@ -88,6 +98,7 @@ class Emc {
 
  private:
   EmcEntry entries_[kEntries]{};
+  uint32_t insert_every_ = kInsertEvery;
   uint32_t insert_counter_ = kInsertEvery - 1;  // the first miss is inserted
   uint32_t window_lookups_ = 0;
   uint32_t window_hits_ = 0;

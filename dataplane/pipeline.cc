@@ -427,13 +427,19 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
   for (uint16_t i = 0; i < n; ++i) {
     Packet& p = pkts[i];
     if (p.gone) continue;
+    bool have_first = t0 != nullptr;
+    if (cached[i] != nullptr && HASHI_UNLIKELY(!Emc::StillHolds(cached[i], p.key, hash[i], version))) {
+      // An earlier packet of this burst replaced the entry: look again.
+      cached[i] = ctx_.emc.Lookup(p.key, hash[i], version);
+      have_first = false;  // stage 3 skipped this packet
+    }
     if (cached[i] != nullptr) {
       Bump(ctx_.stats.emc_hits);
       Replay(p, *cached[i]);
     } else if (use_emc) {
       Bump(ctx_.stats.classified);
       const FlowKey original = p.key;
-      Classify(p, &original, hash[i], t0 != nullptr, first[i]);
+      Classify(p, &original, hash[i], have_first, first[i]);
     } else {
       Bump(ctx_.stats.classified);
       Classify(p, nullptr, 0, t0 != nullptr, first[i]);

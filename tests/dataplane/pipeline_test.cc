@@ -278,3 +278,55 @@ TEST_F(PipelineTest, HoldOverflowIsCountedNotLeaked) {
 
 }  // namespace
 }  // namespace hashi::dp
+
+namespace hashi::dp {
+namespace {
+
+FlowKey KeyOf(const Bytes& f, uint32_t in_port) {
+  FlowKey k;
+  PacketLayout l;
+  ParsePacket(f.data(), static_cast<uint32_t>(f.size()), in_port, &k, &l);
+  return k;
+}
+uint32_t Slot1(uint32_t h) { return h & (Emc::kEntries - 1); }
+uint32_t Slot2(uint32_t h) { return (h >> 13) & (Emc::kEntries - 1); }
+
+// A burst's cache lookups all happen before any of its packets runs. If an
+// earlier packet's miss inserts over the entry a later packet hit, the later
+// packet must not replay the earlier one's path.
+TEST_F(PipelineTest, CacheEntryReplacedInsideABurstIsNotReplayed) {
+  ctx_->emc.set_insert_every(1);
+  Flows({"in_port=1,udp,tp_src=1 actions=output:2", "in_port=1,udp,tp_src=2 actions=output:3"});
+  const Bytes b = test::Udp4Frame(1, 0x0b000000, 2, 9);  // to port 3
+  const uint32_t hb = HashFullKey(KeyOf(b, 1));
+  // A (to port 2) whose insertion, with both its slots taken, picks B's
+  // slot; C (to port 3) taking A's other slot.
+  Bytes a, c;
+  uint32_t other = 0;
+  for (uint32_t d = 1; a.empty(); ++d) {
+    Bytes f = test::Udp4Frame(1, 0x0c000000 + d, 1, 9);
+    const uint32_t h = HashFullKey(KeyOf(f, 1));
+    const uint32_t picked = (h & 1) ? Slot1(h) : Slot2(h);
+    const uint32_t unpicked = (h & 1) ? Slot2(h) : Slot1(h);
+    if (picked == Slot1(hb) && unpicked != Slot1(hb)) {
+      a = f;
+      other = unpicked;
+    }
+  }
+  for (uint32_t d = 1; c.empty(); ++d) {
+    Bytes f = test::Udp4Frame(1, 0x0d000000 + d, 2, 9);
+    if (Slot1(HashFullKey(KeyOf(f, 1))) == other) c = f;
+  }
+  Run(0, {b});
+  Run(0, {c});
+  EXPECT_EQ(Sent(2).size(), 2u);
+  ASSERT_NE(ctx_->emc.Lookup(KeyOf(b, 1), hb, version_), nullptr);
+  Run(0, {a, b});  // a misses and replaces b's entry before b runs
+  EXPECT_EQ(Sent(1).size(), 1u);
+  const auto to3 = Sent(2);
+  ASSERT_EQ(to3.size(), 1u);
+  EXPECT_EQ(to3[0], b);
+}
+
+}  // namespace
+}  // namespace hashi::dp
