@@ -73,6 +73,10 @@ class Emc {
     return e->hash == hash && e->version == version && e->key == key;
   }
 
+  // How many entries have been written so far (to tell whether an entry
+  // looked up earlier can have been replaced since).
+  uint64_t inserts() const { return inserts_; }
+
   // Tests may insert on every miss.
   void set_insert_every(uint32_t n) { insert_every_ = n; insert_counter_ = n - 1; }
 
@@ -84,6 +88,7 @@ class Emc {
     EmcEntry* a = &entries_[hash & (kEntries - 1)];
     EmcEntry* b = &entries_[(hash >> 13) & (kEntries - 1)];
     EmcEntry* e = (a->version != version) ? a : (b->version != version ? b : ((hash & 1) ? a : b));
+    ++inserts_;
     e->hash = hash;
     e->version = version;
     e->depth = depth;
@@ -98,6 +103,7 @@ class Emc {
 
  private:
   EmcEntry entries_[kEntries]{};
+  uint64_t inserts_ = 0;
   uint32_t insert_every_ = kInsertEvery;
   uint32_t insert_counter_ = kInsertEvery - 1;  // the first miss is inserted
   uint32_t window_lookups_ = 0;

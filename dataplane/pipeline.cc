@@ -424,11 +424,13 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
     }
   }
   // Stage 4: execute and hand each packet to its outputs.
+  const uint64_t inserts_before = ctx_.emc.inserts();
   for (uint16_t i = 0; i < n; ++i) {
     Packet& p = pkts[i];
     if (p.gone) continue;
     bool have_first = t0 != nullptr;
-    if (cached[i] != nullptr && HASHI_UNLIKELY(!Emc::StillHolds(cached[i], p.key, hash[i], version))) {
+    if (cached[i] != nullptr && HASHI_UNLIKELY(ctx_.emc.inserts() != inserts_before) &&
+        !Emc::StillHolds(cached[i], p.key, hash[i], version)) {
       // An earlier packet of this burst replaced the entry: look again.
       cached[i] = ctx_.emc.Lookup(p.key, hash[i], version);
       have_first = false;  // stage 3 skipped this packet
