@@ -24,7 +24,6 @@
 #include "control/telemetry.h"
 #include "dataplane/datapath.h"
 #include "dataplane/dpdk/eal.h"
-#include "dataplane/dpdk/mempool.h"
 
 namespace {
 
@@ -124,11 +123,6 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "hashi: no worker lcore: give EAL at least two lcores (e.g. -l 0,1)\n");
     return 2;
   }
-  auto pool = hashi::dpdk::Mempool::Create("hashi_mbufs", opts->mbufs, static_cast<int>(rte_socket_id()));
-  if (!pool.ok()) {
-    std::fprintf(stderr, "hashi: %s\n", pool.error().c_str());
-    return 1;
-  }
   int rc = 0;
   {
     auto dp_or = hashi::dp::Datapath::Create(static_cast<unsigned>(lcores.size()));
@@ -138,7 +132,7 @@ int Run(int argc, char** argv) {
     }
     hashi::dp::Datapath& dp = **dp_or;
     dp.macs().set_aging_sec(opts->mac_aging_sec);
-    hashi::ctl::PortManager ports(dp, pool->get());
+    hashi::ctl::PortManager ports(dp, opts->mbufs);
     if (Status s = ports.Open(opts->ports); !s.ok()) {
       std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
       return 1;
@@ -211,7 +205,7 @@ int Run(int argc, char** argv) {
     unsigned n;
     while ((n = dp.DrainPacketIn(pin, 64)) != 0) rte_pktmbuf_free_bulk(pin, n);
     ports.CloseAll();
-    const unsigned leaked = pool->InUse();
+    const unsigned leaked = ports.MbufsInUse();
     std::printf("hashi: mbufs_in_use_at_exit=%u\n", leaked);
     if (leaked != 0) rc = 3;
   }

@@ -47,7 +47,7 @@ Status PortManager::Open(const std::vector<PortSpec>& specs) {
     cfg.rx_queues = static_cast<uint16_t>(workers);
     cfg.tx_queues = static_cast<uint16_t>(workers + 1);
     cfg.min_tx_queues = static_cast<uint16_t>(workers);
-    cfg.pool = pool_;
+    cfg.pool_for_socket = [this](int socket) { return PoolFor(socket); };
     auto port = dpdk::EthPort::Open(cfg);
     if (!port.ok()) return Status::Error("port " + s.name + ": " + port.error());
     if (port->id() >= dp::kMaxEthPorts) return Status::Error("port " + s.name + ": DPDK port id too large");
@@ -67,6 +67,23 @@ Status PortManager::Open(const std::vector<PortSpec>& specs) {
   }
   datapath_.PublishPorts(std::move(map));
   return Status::Ok();
+}
+
+Result<rte_mempool*> PortManager::PoolFor(int socket) {
+  auto it = pools_.find(socket);
+  if (it == pools_.end()) {
+    auto pool = dpdk::Mempool::Create("hashi_mbufs_s" + std::to_string(socket), mbufs_per_socket_, socket);
+    if (!pool.ok()) return pool.status();
+    HASHI_LOG_INFO("ports", "mbuf pool for socket %d: %u mbufs", socket, mbufs_per_socket_);
+    it = pools_.emplace(socket, std::move(pool).value()).first;
+  }
+  return it->second.get();
+}
+
+unsigned PortManager::MbufsInUse() const {
+  unsigned n = 0;
+  for (const auto& [socket, pool] : pools_) n += pool.InUse();
+  return n;
 }
 
 std::vector<PortInfo> PortManager::List() const {

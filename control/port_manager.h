@@ -1,11 +1,13 @@
 // PortManager: the switch's ports as the operator declared them. It opens
-// each DPDK device (EthPort), gives every worker a tx queue on it (plus one for
-// control), spreads the rx queues over the workers, and publishes the
-// PortMap that binds each OpenFlow port number to its device. Control thread
-// only.
+// each DPDK device (EthPort) with an mbuf pool on the device's NUMA socket
+// (one pool per socket, made when the first port there opens), gives every
+// worker a tx queue on it (plus one for control), spreads the rx queues over
+// the workers, and publishes the PortMap that binds each OpenFlow port
+// number to its device. Control thread only.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "common/status.h"
 #include "dataplane/datapath.h"
 #include "dataplane/dpdk/eth_port.h"
+#include "dataplane/dpdk/mempool.h"
 
 namespace hashi::ctl {
 
@@ -34,8 +37,8 @@ struct PortInfo {
 
 class PortManager {
  public:
-  PortManager(dp::Datapath& datapath, struct rte_mempool* pool)
-      : datapath_(datapath), pool_(pool) {}
+  PortManager(dp::Datapath& datapath, unsigned mbufs_per_socket)
+      : datapath_(datapath), mbufs_per_socket_(mbufs_per_socket) {}
   // Opens every port, assigns rx queues to workers and publishes the PortMap.
   // Must run before the workers start.
   Status Open(const std::vector<PortSpec>& specs);
@@ -43,10 +46,15 @@ class PortManager {
   const PortSpec* FindByEthPort(uint16_t eth_port) const;
   // Closes every device (after the workers have stopped).
   void CloseAll() { ports_.clear(); }
+  // Mbufs not returned to the pools (0 after CloseAll unless something leaked).
+  unsigned MbufsInUse() const;
+  // The pool for socket, made on first use (also used by tests and tools).
+  Result<rte_mempool*> PoolFor(int socket);
 
  private:
   dp::Datapath& datapath_;
-  struct rte_mempool* pool_;
+  unsigned mbufs_per_socket_;
+  std::map<int, dpdk::Mempool> pools_;  // declared before ports_: outlives them
   std::vector<std::pair<PortSpec, dpdk::EthPort>> ports_;
 };
 

@@ -69,8 +69,11 @@ Result<EthPort> EthPort::Open(const EthPortConfig& config) {
   if (ret != 0) return CallError("rte_eth_dev_adjust_nb_rx_tx_desc", port, ret);
 
   const int socket = rte_eth_dev_socket_id(port) < 0 ? 0 : rte_eth_dev_socket_id(port);
+  if (!config.pool_for_socket) return Status::Error("port " + config.devargs + ": no mbuf pool");
+  auto pool = config.pool_for_socket(socket);
+  if (!pool.ok()) return pool.status();
   for (uint16_t q = 0; q < rxq; ++q) {
-    ret = rte_eth_rx_queue_setup(port, q, rx_desc, socket, nullptr, config.pool);
+    ret = rte_eth_rx_queue_setup(port, q, rx_desc, socket, nullptr, *pool);
     if (ret != 0) return CallError("rte_eth_rx_queue_setup", port, ret);
   }
   for (uint16_t q = 0; q < txq; ++q) {

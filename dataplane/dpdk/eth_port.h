@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "common/status.h"
@@ -23,7 +24,9 @@ struct EthPortConfig {
   uint16_t min_tx_queues = 1; // required: one per worker
   uint16_t rx_desc = 1024;
   uint16_t tx_desc = 1024;
-  rte_mempool* pool = nullptr;
+  // The mbuf pool for rx queues, chosen once the device's NUMA socket is
+  // known (one pool per socket that has ports).
+  std::function<Result<rte_mempool*>(int socket)> pool_for_socket;
   bool promiscuous = true;
 };
 

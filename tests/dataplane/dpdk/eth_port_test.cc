@@ -18,7 +18,7 @@ TEST(EthPort, OpensNullVdevAndClosesIt) {
     EthPortConfig cfg;
     cfg.devargs = "net_null7,no-rx=1";
     cfg.tx_queues = 2;
-    cfg.pool = test::TestPool();
+    cfg.pool_for_socket = [](int) -> Result<rte_mempool*> { return test::TestPool(); };
     auto port = EthPort::Open(cfg);
     ASSERT_TRUE(port.ok()) << port.error();
     id = port->id();
@@ -33,7 +33,7 @@ TEST(EthPort, OpensNullVdevAndClosesIt) {
 TEST(EthPort, UnknownDriverIsAClearError) {
   EthPortConfig cfg;
   cfg.devargs = "net_doesnotexist0";
-  cfg.pool = test::TestPool();
+  cfg.pool_for_socket = [](int) -> Result<rte_mempool*> { return test::TestPool(); };
   auto port = EthPort::Open(cfg);
   ASSERT_FALSE(port.ok());
   EXPECT_NE(port.error().find("rte_dev_probe(net_doesnotexist0)"), std::string::npos) << port.error();
@@ -47,7 +47,7 @@ TEST(EthPort, TooManyTxQueuesIsAClearError) {
   cfg.devargs = name;
   cfg.tx_queues = 64;
   cfg.min_tx_queues = 64;
-  cfg.pool = test::TestPool();
+  cfg.pool_for_socket = [](int) -> Result<rte_mempool*> { return test::TestPool(); };
   auto port = EthPort::Open(cfg);
   ASSERT_FALSE(port.ok());
   EXPECT_NE(port.error().find("tx queues"), std::string::npos) << port.error();
