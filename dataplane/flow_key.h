@@ -14,7 +14,6 @@
 #include <emmintrin.h>
 
 #include <cstdint>
-#include <cstring>
 #include <string>
 
 #include "common/compiler.h"

@@ -104,6 +104,18 @@ class Executor {
     p.outputs++;
   }
   bool PrepareEdit(Packet& p);
+  // Output to a numbered logical port: unknown ports and the ingress port
+  // are counted drops (OpenFlow needs IN_PORT to send a packet back).
+  HASHI_ALWAYS_INLINE void OutputToPort(Packet& p, uint32_t port) {
+    const uint16_t s = ports_.SlotOf(port);
+    if (HASHI_UNLIKELY(s == kNoSlot)) {
+      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoSuchPort)]);
+    } else if (HASHI_UNLIKELY(port == p.in_port)) {
+      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kOutputToInPort)]);
+    } else {
+      Emit(p, s);
+    }
+  }
   bool Output(Packet& p, uint32_t port, uint64_t max_len);
   void Flood(Packet& p, bool all);
   void Normal(Packet& p);
@@ -226,14 +238,7 @@ bool Executor::Output(Packet& p, uint32_t port, uint64_t max_len) {
     default: break;
   }
   (void)max_len;
-  const uint16_t s = ports_.SlotOf(port);
-  if (HASHI_UNLIKELY(s == kNoSlot)) {
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoSuchPort)]);
-  } else if (HASHI_UNLIKELY(port == p.in_port)) {
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kOutputToInPort)]);
-  } else {
-    Emit(p, s);
-  }
+  OutputToPort(p, port);
   return true;
 }
 
@@ -274,20 +279,14 @@ HASHI_ALWAYS_INLINE int Executor::RunRule(Packet& p, const RuleRef& ref, ActionS
   Bump(c.packets);
   Bump(c.bytes, rte_pktmbuf_pkt_len(p.m));
   if (HASHI_LIKELY(ref.only_output != 0)) {
-    const uint16_t s = ports_.SlotOf(ref.only_output);
-    if (HASHI_LIKELY(s != kNoSlot && ref.only_output != p.in_port)) {
-      Emit(p, s);
-      return kNoGoto;
-    }
+    OutputToPort(p, ref.only_output);
+    return kNoGoto;
   }
   for (uint16_t i = 0; i < ref.n_apply; ++i) {
     const Action& a = ref.apply[i];
     if (HASHI_LIKELY(a.type == ActionType::kOutput && a.port < kPortMax)) {
-      const uint16_t s = ports_.SlotOf(a.port);  // the common case: output to a port
-      if (HASHI_LIKELY(s != kNoSlot && a.port != p.in_port)) {
-        Emit(p, s);
-        continue;
-      }
+      OutputToPort(p, a.port);  // the common case, without Apply's dispatch
+      continue;
     }
     if (!Apply(p, a)) return kStop;
   }

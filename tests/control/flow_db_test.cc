@@ -16,15 +16,7 @@ dp::FlowRule F(const std::string& s) {
   return r.ok() ? r.value() : dp::FlowRule{};
 }
 
-class FlowDbTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto dp = dp::Datapath::Create(1);
-    ASSERT_TRUE(dp.ok());
-    dp_ = std::move(dp).value();
-  }
-  std::unique_ptr<dp::Datapath> dp_;
-};
+using FlowDbTest = test::OneWorkerDatapathTest;
 
 TEST_F(FlowDbTest, CommitPublishesOneNewSnapshot) {
   FlowDb db(*dp_);

@@ -21,15 +21,7 @@ TEST(PortSpec, Parses) {
   EXPECT_FALSE(ParsePortSpec("a:5000:net_null0").ok());
 }
 
-class PortManagerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto dp = dp::Datapath::Create(1);
-    ASSERT_TRUE(dp.ok());
-    dp_ = std::move(dp).value();
-  }
-  std::unique_ptr<dp::Datapath> dp_;
-};
+using PortManagerTest = test::OneWorkerDatapathTest;
 
 TEST_F(PortManagerTest, OpensPortsAndPublishesBindings) {
   PortManager pm(*dp_, 2048);

@@ -12,6 +12,11 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "dataplane/datapath.h"
 #include "tests/support/packets.h"
 
 namespace hashi::test {
@@ -45,6 +50,18 @@ class RingPort {
 };
 
 rte_mbuf* MakeMbuf(const Bytes& frame);
+
+// A fixture owning a Datapath with one worker that no thread runs (so grace
+// periods end at once) for tests of the control-side units above it.
+class OneWorkerDatapathTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dp = dp::Datapath::Create(1);
+    ASSERT_TRUE(dp.ok()) << dp.error();
+    dp_ = std::move(dp).value();
+  }
+  std::unique_ptr<dp::Datapath> dp_;
+};
 Bytes BytesOf(const rte_mbuf* m);
 
 }  // namespace hashi::test
