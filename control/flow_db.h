@@ -1,12 +1,17 @@
 // FlowDb: the authoritative set of flow rules, owned by the control thread.
 //
-// Changes (add, delete, table-miss settings) are staged here and become
-// visible to workers only at Commit(), which builds one new immutable
-// TableSet from every rule and publishes it with a single pointer store; a
-// batch of thousands of changes therefore costs one rebuild and one grace
-// period. After the grace period Commit() folds the retired snapshot's
+// Changes (add, modify, delete, expiry, table-miss settings) are staged here
+// and become visible to workers only at Commit(), which builds one new
+// immutable TableSet from every rule and publishes it with a single pointer
+// store; a batch of thousands of changes therefore costs one rebuild and one
+// grace period. After the grace period Commit() folds the retired snapshot's
 // per-worker hit counters into each surviving rule's base counts, so counters
-// survive rebuilds. Not thread-safe: control thread only.
+// survive rebuilds, and completes the final counts of the rules removed since
+// the last commit (TakeRemoved(), for OFPT_FLOW_REMOVED). Semantics follow
+// OpenFlow 1.3.5 section 6.4: ADD replaces a rule with the same table,
+// priority and match (keeping its counters unless reset_counts), MODIFY and
+// DELETE select rules strictly or non-strictly, by cookie under a mask and
+// by output port. Not thread-safe: control thread only.
 #pragma once
 
 #include <array>
@@ -22,35 +27,81 @@
 
 namespace hashi::ctl {
 
+// Which rules a modify, delete or stats request selects.
+struct FlowFilter {
+  static constexpr int kAllTables = 0xff;
+  int table = kAllTables;
+  dp::FlowKey match{}, mask{};  // non-strict: rules at least this specific
+  bool strict = false;          // strict: exactly this match and priority
+  uint16_t priority = 0;
+  uint64_t cookie = 0, cookie_mask = 0;
+  uint32_t out_port = dp::kPortAny;  // only rules that output there
+};
+
 struct FlowStats {
   const dp::FlowRule* rule;
   uint64_t packets;
   uint64_t bytes;
+  uint64_t age_ns;  // since the rule was added
 };
+
+// Why a rule left the table (ofp_flow_removed_reason).
+enum class RemovedReason : uint8_t { kIdleTimeout = 0, kHardTimeout = 1, kDelete = 2 };
+
+struct RemovedFlow {
+  dp::FlowRule rule;
+  RemovedReason reason;
+  uint64_t packets, bytes;
+  uint64_t age_ns;
+};
+
+// Flow-mod flags FlowDb acts on (OpenFlow ofp_flow_mod_flags).
+inline constexpr uint16_t kFlagSendFlowRem = 1;
+inline constexpr uint16_t kFlagResetCounts = 4;
+
+uint64_t SteadyNowNs();
 
 class FlowDb {
  public:
   explicit FlowDb(dp::Datapath& datapath);
 
-  // Adds rule; a rule with the same table, priority and match is replaced
-  // (OpenFlow ADD semantics: its counters restart).
-  Status Add(dp::FlowRule rule);
-  // Deletes rules of table (kAllTables for every table) whose match is at
-  // least as specific as filter's (OpenFlow non-strict delete); with strict,
-  // only the rule with exactly that match and priority. Returns the count.
-  static constexpr int kAllTables = 0xff;
+  // Adds rule (rule.flags may hold kFlagResetCounts); a rule with the same
+  // table, priority and match is replaced and its counters are carried over
+  // unless reset_counts is set.
+  Status Add(dp::FlowRule rule, uint64_t now_ns = SteadyNowNs());
+  // True when rule would overlap an existing rule of the same table and
+  // priority (some packet matches both): OFPFF_CHECK_OVERLAP.
+  bool Overlaps(const dp::FlowRule& rule) const;
+  // Replaces the instructions of every selected rule; returns the count.
+  size_t Modify(const FlowFilter& filter, const dp::Instructions& instructions, bool reset_counts);
+  // Removes every selected rule; returns the count.
+  size_t Delete(const FlowFilter& filter, RemovedReason reason = RemovedReason::kDelete);
+  // Shorthand for tests and tools: table (or kAllTables) and a rule whose
+  // match (and, when strict, priority) is the filter.
+  static constexpr int kAllTables = FlowFilter::kAllTables;
   size_t Delete(int table, const dp::FlowRule& filter, bool strict);
-  size_t DeleteAll() { return Delete(kAllTables, dp::FlowRule{}, false); }
+  size_t DeleteAll() { return Delete(FlowFilter{}); }
+  // Removes rules whose idle or hard timeout has passed at now_ns.
+  size_t ExpireFlows(uint64_t now_ns = SteadyNowNs());
   void SetTableMiss(uint8_t table, dp::TableMiss miss);
+  // While fail-open is set, the published snapshot ignores every rule and
+  // forwards everything with NORMAL (standalone fail mode without a
+  // controller); the rules themselves are kept.
+  void SetFailOpen(bool on);
+  bool fail_open() const { return fail_open_; }
 
   // Publishes every staged change in one snapshot. Blocks the control thread
   // for one grace period; never blocks a worker.
   void Commit();
+  bool dirty() const { return dirty_; }
 
   size_t size() const { return rules_.size(); }
   uint64_t version() const { return version_; }
-  // Rules with their hit counts (base plus the live snapshot's counters).
-  std::vector<FlowStats> Dump() const;
+  // Rules with their hit counts (base plus the live snapshot's counters),
+  // all of them or those filter selects.
+  std::vector<FlowStats> Dump(const FlowFilter* filter = nullptr) const;
+  // Rules removed and committed since the last call, with final counts.
+  std::vector<RemovedFlow> TakeRemoved() { return std::move(removed_); }
 
  private:
   struct Key {
@@ -66,16 +117,32 @@ class FlowDb {
     std::unique_ptr<dp::FlowRule> rule;
     dp::RuleCounters base;
     int64_t live_index = -1;  // counter index in the published TableSet
+    uint64_t created_ns = 0;
+    uint64_t last_used_ns = 0;  // idle timeouts: when the packet count last moved
+    uint64_t last_packets = 0;
+  };
+  // A removed rule waiting for the commit that makes its counts final.
+  struct Removing {
+    Entry entry;
+    RemovedReason reason;
+    uint64_t removed_ns;
   };
   static Key KeyOf(const dp::FlowRule& r) { return Key{r.table_id, r.priority, r.match, r.mask}; }
+  bool Selects(const FlowFilter& f, const dp::FlowRule& r) const;
+  dp::RuleCounters LiveCounters(const Entry& e) const;
 
   dp::Datapath& datapath_;
   std::unordered_map<Key, Entry, KeyHash> rules_;
   std::array<dp::TableMiss, dp::kMaxTables> miss_{};
-  // Rules removed since the last commit; the published snapshot may still
-  // point at them, so they live until it is retired.
+  // Rule versions replaced since the last commit; the published snapshot may
+  // still point at them, so they live until it is retired.
   std::vector<std::unique_ptr<dp::FlowRule>> retired_;
+  std::vector<Removing> removing_;
+  std::vector<RemovedFlow> removed_;
   uint64_t version_ = 1;
+  uint64_t published_version_ = 0;
+  bool fail_open_ = false;
+  bool dirty_ = true;
 };
 
 }  // namespace hashi::ctl

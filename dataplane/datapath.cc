@@ -8,8 +8,20 @@
 
 #include "common/log.h"
 #include "common/per_lcore.h"
+#include "dataplane/packet_in_meta.h"
 
 namespace hashi::dp {
+
+int g_packet_in_meta_offset = -1;
+
+bool RegisterPacketInMeta() {
+  if (g_packet_in_meta_offset >= 0) return true;
+  static const rte_mbuf_dynfield desc = {"hashi_packet_in_meta", sizeof(PacketInMeta),
+                                         alignof(PacketInMeta), 0};
+  g_packet_in_meta_offset = rte_mbuf_dynfield_register(&desc);
+  return g_packet_in_meta_offset >= 0;
+}
+
 namespace {
 
 struct LaunchArg {
@@ -27,23 +39,27 @@ Result<std::unique_ptr<Datapath>> Datapath::Create(unsigned num_workers) {
     return Status::Error("worker count " + std::to_string(num_workers) + " out of range 1.." +
                          std::to_string(hashi::kMaxWorkers));
   }
+  if (!RegisterPacketInMeta()) {
+    return Status::Error("rte_mbuf_dynfield_register(hashi_packet_in_meta): " + std::to_string(rte_errno));
+  }
   auto rcu = dpdk::Rcu::Create(num_workers);
   if (!rcu.ok()) return rcu.status();
   std::unique_ptr<Datapath> dp(new Datapath(num_workers, std::move(rcu).value()));
   static int instance = 0;
   const int id = instance++;
-  for (unsigned w = 0; w < num_workers; ++w) {
+  // One packet-in ring per worker, and one for control's own context.
+  for (unsigned w = 0; w <= num_workers; ++w) {
     auto ring = dpdk::Ring::Create("pktin" + std::to_string(id) + "_" + std::to_string(w), 1024,
                                    RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (!ring.ok()) return ring.status();
-    dp->workers_[w]->packet_in = ring->get();
+    (w < num_workers ? *dp->workers_[w] : *dp->control_).packet_in = ring->get();
     dp->packet_in_rings_.push_back(std::move(ring).value());
   }
   // Start with an empty pipeline (table 0 misses to NORMAL) and no ports.
   std::array<TableMiss, kMaxTables> miss{};
   miss.fill(TableMiss::kDrop);
   miss[0] = TableMiss::kNormal;
-  dp->tables_.store(TableSet::Build({}, miss, num_workers, 1).release());
+  dp->tables_.store(TableSet::Build({}, miss, dp->counter_slots(), 1).release());
   dp->ports_.store(new PortMap());
   return dp;
 }
@@ -55,13 +71,20 @@ Datapath::Datapath(unsigned num_workers, dpdk::Rcu rcu)
     ctx->index = w;
     ctx->txq = static_cast<uint16_t>(w);
     ctx->macs = &macs_;
+    ctx->invalid_ttl_to_controller = &invalid_ttl_to_controller_;
     workers_.push_back(std::move(ctx));
   }
+  control_ = std::make_unique<WorkerContext>();
+  control_->index = num_workers;
+  control_->txq = static_cast<uint16_t>(num_workers);
+  control_->macs = &macs_;
+  control_->invalid_ttl_to_controller = &invalid_ttl_to_controller_;
 }
 
 Datapath::~Datapath() {
   Stop();
   for (auto& w : workers_) DiscardTx(*w);
+  DiscardTx(*control_);
   rte_mbuf* m[64];
   unsigned n;
   while ((n = DrainPacketIn(m, 64)) != 0) rte_pktmbuf_free_bulk(m, n);
@@ -170,8 +193,8 @@ unsigned Datapath::DrainPacketIn(rte_mbuf** out, unsigned max) {
 
 DatapathTotals Datapath::Totals() const {
   DatapathTotals t{};
-  for (const auto& w : workers_) {
-    const WorkerStats& s = w->stats;
+  for (unsigned i = 0; i <= workers_.size(); ++i) {
+    const WorkerStats& s = i < workers_.size() ? workers_[i]->stats : control_->stats;
     for (int p = 0; p < kMaxEthPorts; ++p) {
       t.ports[p].rx_packets += ReadCounter(s.ports[p].rx_packets);
       t.ports[p].rx_bytes += ReadCounter(s.ports[p].rx_bytes);

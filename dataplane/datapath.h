@@ -49,6 +49,12 @@ class Datapath {
   uint16_t control_txq() const { return static_cast<uint16_t>(workers_.size()); }
   WorkerContext& worker(unsigned i) { return *workers_[i]; }
   const WorkerContext& worker(unsigned i) const { return *workers_[i]; }
+  // Control's own context (packet-out): counter slot and tx queue num_workers.
+  WorkerContext& control_context() { return *control_; }
+  // Per-rule counter arrays a TableSet needs: one per worker plus control's.
+  unsigned counter_slots() const { return num_workers() + 1; }
+  // Whether workers send packets whose TTL expires to the controller.
+  void set_invalid_ttl_to_controller(bool on) { invalid_ttl_to_controller_.store(on); }
   MacTable& macs() { return macs_; }
   dpdk::Rcu& rcu() { return rcu_; }
 
@@ -87,6 +93,8 @@ class Datapath {
   dpdk::Rcu rcu_;
   MacTable macs_;
   std::vector<std::unique_ptr<WorkerContext>> workers_;
+  std::unique_ptr<WorkerContext> control_;
+  std::atomic<bool> invalid_ttl_to_controller_{false};
   std::vector<std::vector<RxQueueRef>> rx_queues_;
   std::vector<dpdk::Ring> packet_in_rings_;
   std::vector<unsigned> lcores_;

@@ -67,6 +67,7 @@ struct FlowRule {
   Instructions instructions;
   uint16_t idle_timeout = 0;
   uint16_t hard_timeout = 0;
+  uint16_t flags = 0;  // OpenFlow flow-mod flags (send_flow_rem, ...): control only
 
   // Masks match with mask so the invariant above holds.
   void Normalize() {

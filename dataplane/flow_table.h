@@ -33,6 +33,7 @@ struct alignas(64) RuleRef {
   // port (else 0): executing it then reads nothing beyond this cache line.
   uint32_t only_output = 0;
   uint16_t priority;  // filled by FlowTable::Build from rule
+  uint8_t table_id = 0;
   uint8_t goto_table = kNoGoto;
   bool clear_actions = false;
   bool write_metadata = false;

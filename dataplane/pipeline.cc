@@ -8,6 +8,7 @@
 #include <rte_ring.h>
 
 #include "dataplane/packet_edit.h"
+#include "dataplane/packet_in_meta.h"
 #include "dataplane/packet_parser.h"
 
 namespace hashi::dp {
@@ -15,10 +16,6 @@ namespace {
 
 constexpr int kStop = -1;     // the packet is gone (dropped); stop processing
 constexpr int kNoSlotOut = -1;
-
-// Reasons carried to control with a packet-in (OpenFlow 1.3 ofp_packet_in_reason).
-constexpr uint8_t kPacketInNoMatch = 0;
-constexpr uint8_t kPacketInAction = 1;
 
 struct Packet {
   rte_mbuf* m;
@@ -68,6 +65,9 @@ class Executor {
         table_counters_(ts.table_counters(ctx.index)) {}
 
   void ProcessBatch(Packet* pkts, uint16_t n);
+  // Packet-out: runs an action list on one parsed packet (OFPP_TABLE sends
+  // it through the flow tables), then hands it to its outputs.
+  void RunPacketOut(Packet& p, const Action* actions, uint16_t n);
 
  private:
   void Drop(Packet& p, DropReason r) {
@@ -119,7 +119,8 @@ class Executor {
   bool Output(Packet& p, uint32_t port, uint64_t max_len);
   void Flood(Packet& p, bool all);
   void Normal(Packet& p);
-  void ToController(Packet& p, uint8_t reason, uint8_t table);
+  void ToController(Packet& p, uint8_t reason, uint8_t table, uint64_t cookie, uint16_t max_len);
+  void ActionToController(Packet& p, uint64_t max_len);
   bool Apply(Packet& p, const Action& a);
   HASHI_ALWAYS_INLINE int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
   void ExecuteSet(Packet& p, const ActionSet& set);
@@ -129,12 +130,15 @@ class Executor {
   void Classify(Packet& p, const FlowKey* original, uint32_t hash, bool have_first,
                 const RuleRef* first);
   void Replay(Packet& p, const EmcEntry& e);
+  void Finish(Packet& p);
 
   WorkerContext& ctx_;
   const TableSet& ts_;
   const PortMap& ports_;
   RuleCounters* counters_;
   TableCounters* table_counters_;
+  const RuleRef* rule_ = nullptr;  // the last rule that ran actions (for packet-in)
+  bool packet_out_ = false;        // running a packet-out's action list
 };
 
 void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
@@ -179,15 +183,19 @@ bool Executor::PrepareEdit(Packet& p) {
   return true;
 }
 
-void Executor::ToController(Packet& p, uint8_t reason, uint8_t table) {
+void Executor::ToController(Packet& p, uint8_t reason, uint8_t table, uint64_t cookie, uint16_t max_len) {
   if (ctx_.packet_in == nullptr) {
     Bump(ctx_.stats.drops[static_cast<int>(DropReason::kControllerQueueFull)]);
     return;
   }
   rte_mbuf_refcnt_update(p.m, 1);
-  // Metadata for control rides in fields the rx path no longer needs.
-  p.m->hash.usr = static_cast<uint32_t>(reason) << 8 | table;
-  p.m->port = static_cast<uint16_t>(p.in_port);
+  PacketInMeta* meta = PacketInMetaOf(p.m);
+  meta->cookie = cookie;
+  meta->metadata = p.key.Get(Field::kMetadata);
+  meta->in_port = p.in_port;
+  meta->max_len = max_len;
+  meta->reason = reason;
+  meta->table_id = table;
   if (rte_ring_sp_enqueue(ctx_.packet_in, p.m) != 0) {
     rte_mbuf_refcnt_update(p.m, -1);
     Bump(ctx_.stats.drops[static_cast<int>(DropReason::kControllerQueueFull)]);
@@ -195,6 +203,23 @@ void Executor::ToController(Packet& p, uint8_t reason, uint8_t table) {
   }
   p.outputs++;
   Bump(ctx_.stats.packet_in);
+}
+
+// An output:CONTROLLER action. A table-miss rule (priority 0, matching
+// everything) reports NO_MATCH, as OpenFlow 1.3 defines.
+void Executor::ActionToController(Packet& p, uint64_t max_len) {
+  uint8_t reason = kPacketInAction;
+  uint64_t cookie = 0;
+  if (rule_ != nullptr) {
+    const FlowRule& r = *rule_->rule;
+    cookie = r.cookie;
+    if (r.priority == 0) {
+      uint64_t any = 0;
+      for (int w = 0; w < kFlowKeyWords; ++w) any |= r.mask.w[w];
+      if (any == 0) reason = kPacketInNoMatch;
+    }
+  }
+  ToController(p, reason, rule_ ? rule_->table_id : 0, cookie, static_cast<uint16_t>(max_len));
 }
 
 void Executor::Flood(Packet& p, bool all) {
@@ -234,10 +259,17 @@ bool Executor::Output(Packet& p, uint32_t port, uint64_t max_len) {
     case kPortFlood: Flood(p, false); return true;
     case kPortAll: Flood(p, true); return true;
     case kPortNormal: Normal(p); return true;
-    case kPortController: ToController(p, kPacketInAction, 0); return true;
+    case kPortController: ActionToController(p, max_len); return true;
+    case kPortTable:  // packet-out only (the codec rejects it in flows)
+      if (packet_out_) {
+        packet_out_ = false;
+        Classify(p, nullptr, 0, false, nullptr);
+        packet_out_ = true;
+        return !p.gone;
+      }
+      return true;
     default: break;
   }
-  (void)max_len;
   OutputToPort(p, port);
   return true;
 }
@@ -266,6 +298,11 @@ bool Executor::Apply(Packet& p, const Action& a) {
     case ActionType::kDecTtl:
       if (!PrepareEdit(p)) return false;
       if (!edit::DecTtl(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key)) {
+        if (ctx_.invalid_ttl_to_controller != nullptr &&
+            ctx_.invalid_ttl_to_controller->load(std::memory_order_relaxed)) {
+          ToController(p, kPacketInInvalidTtl, rule_ ? rule_->table_id : 0, rule_ ? rule_->rule->cookie : 0,
+                       kMissSendLen);
+        }
         Drop(p, DropReason::kTtlExpired);
         return false;
       }
@@ -282,6 +319,7 @@ HASHI_ALWAYS_INLINE int Executor::RunRule(Packet& p, const RuleRef& ref, ActionS
     OutputToPort(p, ref.only_output);
     return kNoGoto;
   }
+  rule_ = &ref;
   for (uint16_t i = 0; i < ref.n_apply; ++i) {
     const Action& a = ref.apply[i];
     if (HASHI_LIKELY(a.type == ActionType::kOutput && a.port < kPortMax)) {
@@ -308,7 +346,7 @@ void Executor::ExecuteSet(Packet& p, const ActionSet& set) {
 
 void Executor::Miss(Packet& p, uint8_t table) {
   switch (ts_.miss(table)) {
-    case TableMiss::kController: ToController(p, kPacketInNoMatch, table); break;
+    case TableMiss::kController: ToController(p, kPacketInNoMatch, table, ~0ull, kMissSendLen); break;
     case TableMiss::kNormal: Normal(p); break;
     case TableMiss::kDrop:
     case TableMiss::kContinue:
@@ -445,17 +483,53 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
       Bump(ctx_.stats.classified);
       Classify(p, nullptr, 0, t0 != nullptr, first[i]);
     }
-    if (p.gone) continue;
-    if (p.pending != kNoSlotOut) {
-      Deliver(p.pending, p.m);
-    } else {
-      if (p.outputs == 0) Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoAction)]);
-      rte_pktmbuf_free(p.m);
-    }
+    Finish(p);
   }
 }
 
+// Hands a processed packet to its last output, or frees it.
+void Executor::Finish(Packet& p) {
+  if (p.gone) return;
+  if (p.pending != kNoSlotOut) {
+    Deliver(p.pending, p.m);
+  } else {
+    if (p.outputs == 0) Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoAction)]);
+    rte_pktmbuf_free(p.m);
+  }
+}
+
+void Executor::RunPacketOut(Packet& p, const Action* actions, uint16_t n) {
+  packet_out_ = true;
+  for (uint16_t i = 0; i < n && !p.gone; ++i) {
+    rule_ = nullptr;  // actions of the packet-out itself, not of a rule
+    if (!Apply(p, actions[i])) break;
+  }
+  packet_out_ = false;
+  Finish(p);
+}
+
 }  // namespace
+
+bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
+                      rte_mbuf* m, const Action* actions, uint16_t n) {
+  Packet p;
+  p.m = m;
+  p.in_port = in_port;
+  p.in_slot = ports.SlotOf(in_port);
+  p.pending = kNoSlotOut;
+  p.outputs = 0;
+  p.gone = false;
+  const DropReason r = ParsePacket(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
+                                   in_port, &p.key, &p.layout);
+  if (r != DropReason::kCount) {
+    Bump(ctx.stats.drops[static_cast<int>(r)]);
+    rte_pktmbuf_free(m);
+    return false;
+  }
+  Executor exec(ctx, tables, ports);
+  exec.RunPacketOut(p, actions, n);
+  return true;
+}
 
 void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
                   uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {

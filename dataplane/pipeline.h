@@ -15,6 +15,7 @@
 
 #include <rte_mbuf.h>
 
+#include <atomic>
 #include <cstdint>
 
 #include "common/compiler.h"
@@ -42,6 +43,8 @@ struct alignas(64) WorkerContext {
   unsigned index = 0;          // worker number: tx queue, counter array, RCU id
   uint16_t txq = 0;
   rte_ring* packet_in = nullptr;  // SP/SC ring to control (CONTROLLER output)
+  // Whether expired TTLs go to the controller too (read on that path only).
+  const std::atomic<bool>* invalid_ttl_to_controller = nullptr;
   MacTable* macs = nullptr;       // shared, lock-free
   uint32_t now_sec = 0;           // coarse clock for MAC aging, set per loop
   uint32_t tx_dirty = 0;         // bit per DPDK port with queued packets
@@ -54,6 +57,14 @@ struct alignas(64) WorkerContext {
 // mbuf: each is queued for transmit, held, passed to control, or freed.
 void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
                   uint16_t rx_port, rte_mbuf** pkts, uint16_t n);
+
+// Runs one packet injected by control (OpenFlow packet-out) through an
+// action list, as if received on OpenFlow port in_port (a port number or
+// OFPP_CONTROLLER); an output to OFPP_TABLE runs the flow tables. Takes
+// ownership of m. Returns false when m is not a parseable frame (freed and
+// counted).
+bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
+                      rte_mbuf* m, const Action* actions, uint16_t n);
 
 // Sends everything queued in ctx's tx buffers; frees and counts what the
 // devices refuse.

@@ -19,6 +19,7 @@ std::unique_ptr<TableSet> TableSet::Build(std::vector<const FlowRule*> rules,
     const FlowRule* r = ts->rules_[i];
     const Instructions& ins = r->instructions;
     RuleRef ref{r, i};
+    ref.table_id = r->table_id;
     ref.goto_table = ins.goto_table;
     ref.clear_actions = ins.clear_actions;
     ref.write_metadata = ins.write_metadata;

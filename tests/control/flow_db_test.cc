@@ -80,13 +80,19 @@ TEST_F(FlowDbTest, CountersSurviveRebuilds) {
     if (s.rule->match.Get(dp::Field::kInPort) == 1) packets = s.packets;
   }
   EXPECT_EQ(packets, 7u);
-  // Replacing the rule (ADD of the same match) restarts its counters.
+  // Replacing the rule (ADD of the same match) keeps its counters
+  // (OpenFlow 1.2+), unless the flow-mod asks for reset_counts.
   ASSERT_TRUE(db.Add(F("in_port=1 actions=output:3")).ok());
   db.Commit();
   for (const auto& s : db.Dump()) {
-    if (s.rule->match.Get(dp::Field::kInPort) == 1) {
-      EXPECT_EQ(s.packets, 0u);
-    }
+    if (s.rule->match.Get(dp::Field::kInPort) == 1) EXPECT_EQ(s.packets, 7u);
+  }
+  dp::FlowRule reset = F("in_port=1 actions=output:2");
+  reset.flags = kFlagResetCounts;
+  ASSERT_TRUE(db.Add(reset).ok());
+  db.Commit();
+  for (const auto& s : db.Dump()) {
+    if (s.rule->match.Get(dp::Field::kInPort) == 1) EXPECT_EQ(s.packets, 0u);
   }
 }
 

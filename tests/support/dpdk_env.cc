@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "dataplane/packet_in_meta.h"
+
 namespace hashi::test {
 namespace {
 rte_mempool* g_pool = nullptr;
@@ -110,6 +112,10 @@ int main(int argc, char** argv) {
   for (auto& a : args) eal_argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
     std::fprintf(stderr, "rte_eal_init failed (hugepages=%d)\n", hashi::test::UsingHugepages());
+    return 1;
+  }
+  if (!hashi::dp::RegisterPacketInMeta()) {
+    std::fprintf(stderr, "packet-in mbuf field registration failed\n");
     return 1;
   }
   hashi::test::g_pool = rte_pktmbuf_pool_create("test_pool", 65535, 256, 0,
