@@ -1,6 +1,7 @@
 // Parsing the daemon's options and config file.
 #include "apps/daemon_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -23,6 +24,17 @@ Status ApplyTableMiss(const std::string& table, const std::string& mode, DaemonO
   auto m = ParseTableMiss(mode);
   if (!m.ok()) return m.status();
   o.table_miss.emplace_back(static_cast<uint8_t>(t), *m);
+  return Status::Ok();
+}
+
+Status ApplyFailMode(const std::string& mode, DaemonOptions& o) {
+  if (mode == "standalone") {
+    o.openflow.fail_mode = ctl::FailMode::kStandalone;
+  } else if (mode == "secure") {
+    o.openflow.fail_mode = ctl::FailMode::kSecure;
+  } else {
+    return Status::Error("bad fail mode '" + mode + "' (standalone, secure)");
+  }
   return Status::Ok();
 }
 
@@ -53,6 +65,13 @@ Status ReadConfig(const std::string& path, DaemonOptions& o) {
       unsigned long v;
       if (!ToUnsigned(words[0], 1u << 24, &v) || v < 1024) return Status::Error(where + "bad mbufs");
       o.mbufs = static_cast<unsigned>(v);
+    } else if (key == "listen" && words.size() == 1) {
+      o.openflow.listen.push_back(words[0]);
+    } else if (key == "controller" && words.size() == 1) {
+      o.openflow.controllers.push_back(words[0]);
+    } else if (key == "fail-mode" && words.size() == 1) {
+      Status s = ApplyFailMode(words[0], o);
+      if (!s.ok()) return Status::Error(where + s.message());
     } else if (key == "mac-aging" && words.size() == 1) {
       unsigned long v;
       if (!ToUnsigned(words[0], 86400, &v)) return Status::Error(where + "bad mac-aging");
@@ -85,7 +104,15 @@ const char* DaemonUsage() {
          "  --mac-aging SEC             NORMAL's MAC aging time (default 300)\n"
          "  --stats-interval SEC        print counters every SEC seconds\n"
          "  --duration SEC              exit after SEC seconds (default: run until SIGINT/SIGTERM)\n"
-         "  --log-level LEVEL           debug|info|warn|error\n";
+         "  --log-level LEVEL           debug|info|warn|error\n"
+         "OpenFlow 1.3:\n"
+         "  --listen ENDPOINT           accept connections: ptcp:[PORT][:IP] or punix:PATH\n"
+         "  --controller ENDPOINT       connect to a controller: tcp:IP[:PORT] or unix:PATH\n"
+         "  --fail-mode MODE            standalone (NORMAL when no controller; default) or secure\n"
+         "  --datapath-id HEX           datapath id (default: the first port's MAC)\n"
+         "  --probe-interval SEC        inactivity probe (default 5)\n"
+         "  --packet-in-rate N          packet-ins per second per connection (default 1000)\n"
+         "  --packet-buffers N          buffered packet-ins (default 256; 0: send whole packets)\n";
 }
 
 Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
@@ -138,6 +165,38 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       char* end = nullptr;
       o.duration_sec = std::strtod(s->c_str(), &end);
       if (*end != '\0' || o.duration_sec < 0) return Status::Error("bad --duration '" + *s + "'");
+    } else if (a == "--listen" || a == "--controller") {
+      auto s = need("an endpoint");
+      if (!s.ok()) return s.status();
+      (a == "--listen" ? o.openflow.listen : o.openflow.controllers).push_back(*s);
+    } else if (a == "--fail-mode") {
+      auto s = need("standalone or secure");
+      if (!s.ok()) return s.status();
+      HASHI_RETURN_IF_ERROR(ApplyFailMode(*s, o));
+    } else if (a == "--datapath-id") {
+      auto s = need("a hex number");
+      if (!s.ok()) return s.status();
+      char* end = nullptr;
+      o.openflow.datapath_id = std::strtoull(s->c_str(), &end, 16);
+      if (s->empty() || *end != '\0' || o.openflow.datapath_id == 0) {
+        return Status::Error("bad --datapath-id '" + *s + "' (non-zero hex)");
+      }
+    } else if (a == "--probe-interval") {
+      auto s = need("seconds");
+      if (!s.ok()) return s.status();
+      if (!ToUnsigned(*s, 3600, &v) || v == 0) return Status::Error("bad --probe-interval '" + *s + "'");
+      o.openflow.connection.probe_interval_ns = v * 1000000000ull;
+    } else if (a == "--packet-in-rate") {
+      auto s = need("a rate");
+      if (!s.ok()) return s.status();
+      if (!ToUnsigned(*s, 10000000, &v) || v == 0) return Status::Error("bad --packet-in-rate '" + *s + "'");
+      o.openflow.connection.packet_in_rate = static_cast<double>(v);
+      o.openflow.connection.packet_in_burst = std::max(1.0, static_cast<double>(v) / 5);
+    } else if (a == "--packet-buffers") {
+      auto s = need("a count");
+      if (!s.ok()) return s.status();
+      if (!ToUnsigned(*s, 65536, &v)) return Status::Error("bad --packet-buffers '" + *s + "'");
+      o.openflow.packet_buffers = static_cast<uint32_t>(v);
     } else if (a == "--log-level") {
       auto s = need("a level");
       if (!s.ok()) return s.status();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "control/of_switch.h"
 #include "control/port_manager.h"
 #include "dataplane/table_set.h"
 
@@ -22,11 +23,14 @@ struct DaemonOptions {
   double duration_sec = 0;
   uint32_t mac_aging_sec = 300;
   std::string log_level = "info";
+  // OpenFlow: passive listeners, controllers, fail mode and session limits.
+  ctl::OfSwitchOptions openflow;
 };
 
 // Parses the arguments after "--". Config files named with --config are read
 // in place (lines: "port NAME OFPORT DEVARGS", "flows FILE",
-// "table-miss TABLE MODE", "mbufs N", "mac-aging SEC").
+// "table-miss TABLE MODE", "mbufs N", "mac-aging SEC", "listen ENDPOINT",
+// "controller ENDPOINT", "fail-mode MODE").
 Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args);
 
 Result<dp::TableMiss> ParseTableMiss(const std::string& mode);

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "control/flow_db.h"
 #include "control/flow_parser.h"
+#include "control/of_switch.h"
 #include "control/port_manager.h"
 #include "control/telemetry.h"
 #include "dataplane/datapath.h"
@@ -138,7 +139,14 @@ int Run(int argc, char** argv) {
       return 1;
     }
     hashi::ctl::FlowDb db(dp);
-    if (!opts->flows_file.empty()) db.SetTableMiss(0, hashi::dp::TableMiss::kDrop);
+    // OpenFlow 1.3's default is to drop on a table miss. Like Open vSwitch, a
+    // standalone switch without a flow file starts with one real, deletable
+    // rule, "priority=0 actions=NORMAL", so it forwards out of the box.
+    db.SetTableMiss(0, hashi::dp::TableMiss::kDrop);
+    if (opts->flows_file.empty() && opts->openflow.fail_mode == hashi::ctl::FailMode::kStandalone) {
+      auto normal = hashi::ctl::ParseFlow("priority=0 actions=NORMAL");
+      if (Status s = db.Add(std::move(normal).value()); !s.ok()) return 1;
+    }
     for (const auto& [table, miss] : opts->table_miss) db.SetTableMiss(table, miss);
     for (auto& f : flows) {
       if (Status s = db.Add(std::move(f)); !s.ok()) {
@@ -157,6 +165,12 @@ int Run(int argc, char** argv) {
       HASHI_LOG_WARN("hashi", "%s", s.message().c_str());
     }
 
+    hashi::ctl::OfSwitch ofswitch(dp, db, ports, opts->openflow);
+    if (Status s = ofswitch.Start(); !s.ok()) {
+      std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
+      return 2;
+    }
+
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
     if (Status s = dp.Start(lcores); !s.ok()) {
@@ -171,13 +185,8 @@ int Run(int argc, char** argv) {
     auto last_stats = start;
     rte_mbuf* pin[64];
     while (!g_stop.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      // Packet-in has no consumer until the OpenFlow channel exists: count, free.
-      unsigned n;
-      while ((n = dp.DrainPacketIn(pin, 64)) != 0) {
-        telemetry.packet_in_seen += n;
-        rte_pktmbuf_free_bulk(pin, n);
-      }
+      ofswitch.Run(10);
+      telemetry.flow_count.store(db.size());
       dp.rcu().Reclaim();
       const auto now = std::chrono::steady_clock::now();
       if (opts->stats_interval_sec &&
@@ -191,6 +200,7 @@ int Run(int argc, char** argv) {
       }
     }
     dp.Stop();
+    ofswitch.Stop();
     PrintCounters(dp, ports, "final");
     auto dump = db.Dump();
     std::sort(dump.begin(), dump.end(), [](const auto& a, const auto& b) {

@@ -215,6 +215,12 @@ void FlowDb::Commit() {
     e.base.bytes += c.bytes;
   };
   for (auto& [e, idx] : old_index) fold(*e, idx);
+  if (old_is_ours) {
+    for (int t = 0; t < dp::kMaxTables; ++t) {
+      const dp::TableCounters c = old->SumTableCounters(static_cast<uint8_t>(t));
+      table_base_[t].missed += c.missed;
+    }
+  }
   for (Removing& r : removing_) {
     fold(r.entry, r.entry.live_index);
     removed_.push_back(RemovedFlow{std::move(*r.entry.rule), r.reason, r.entry.base.packets,
@@ -233,6 +239,17 @@ dp::RuleCounters FlowDb::LiveCounters(const Entry& e) const {
     return {};
   }
   return live->SumCounters(static_cast<uint32_t>(e.live_index));
+}
+
+TableTotals FlowDb::TableMisses() const {
+  TableTotals out = table_base_;
+  const dp::TableSet* live = datapath_.tables();
+  if (live == nullptr || live->version() != published_version_) return out;
+  for (int t = 0; t < dp::kMaxTables; ++t) {
+    const dp::TableCounters c = live->SumTableCounters(static_cast<uint8_t>(t));
+    out[t].missed += c.missed;
+  }
+  return out;
 }
 
 std::vector<FlowStats> FlowDb::Dump(const FlowFilter* filter) const {

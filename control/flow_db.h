@@ -61,6 +61,8 @@ inline constexpr uint16_t kFlagResetCounts = 4;
 
 uint64_t SteadyNowNs();
 
+using TableTotals = std::array<dp::TableCounters, dp::kMaxTables>;
+
 class FlowDb {
  public:
   explicit FlowDb(dp::Datapath& datapath);
@@ -100,6 +102,9 @@ class FlowDb {
   // Rules with their hit counts (base plus the live snapshot's counters),
   // all of them or those filter selects.
   std::vector<FlowStats> Dump(const FlowFilter* filter = nullptr) const;
+  // Per-table miss counts since start (across rebuilds); a table's matches
+  // are the sum of its rules' packet counts.
+  TableTotals TableMisses() const;
   // Rules removed and committed since the last call, with final counts.
   std::vector<RemovedFlow> TakeRemoved() { return std::move(removed_); }
 
@@ -139,6 +144,7 @@ class FlowDb {
   std::vector<std::unique_ptr<dp::FlowRule>> retired_;
   std::vector<Removing> removing_;
   std::vector<RemovedFlow> removed_;
+  TableTotals table_base_{};
   uint64_t version_ = 1;
   uint64_t published_version_ = 0;
   bool fail_open_ = false;

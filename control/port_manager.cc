@@ -1,12 +1,23 @@
 // PortManager: opening devices, queue assignment and the first PortMap.
 #include "control/port_manager.h"
 
+#include <chrono>
+
 #include <cstdlib>
 #include <set>
 
 #include "common/log.h"
 
 namespace hashi::ctl {
+namespace {
+
+uint64_t SteadyNs() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
 
 Result<PortSpec> ParsePortSpec(const std::string& text) {
   const size_t a = text.find(':');
@@ -63,7 +74,7 @@ Status PortManager::Open(const std::vector<PortSpec>& specs) {
     HASHI_RETURN_IF_ERROR(map->Bind(b));
     HASHI_LOG_INFO("ports", "port %s: OpenFlow %u, DPDK port %u (%s), %u rx queues", s.name.c_str(),
                    s.ofport, port->id(), s.devargs.c_str(), port->rx_queues());
-    ports_.emplace_back(s, std::move(port).value());
+    ports_.push_back(Open_{s, std::move(port).value(), true, true, SteadyNs()});
   }
   datapath_.PublishPorts(std::move(map));
   return Status::Ok();
@@ -88,17 +99,50 @@ unsigned PortManager::MbufsInUse() const {
 
 std::vector<PortInfo> PortManager::List() const {
   std::vector<PortInfo> out;
-  for (const auto& [spec, port] : ports_) {
-    out.push_back(PortInfo{spec, port.id(), port.LinkUp(), port.MacAddress()});
+  for (const Open_& p : ports_) {
+    out.push_back(PortInfo{p.spec, p.port.id(), p.port.LinkUp(), p.port.MacAddress(), p.port.LinkSpeedMbps(),
+                           p.forward, p.receive, p.opened_ns});
   }
   return out;
 }
 
 const PortSpec* PortManager::FindByEthPort(uint16_t eth_port) const {
-  for (const auto& [spec, port] : ports_) {
-    if (port.id() == eth_port) return &spec;
+  for (const Open_& p : ports_) {
+    if (p.port.id() == eth_port) return &p.spec;
   }
   return nullptr;
+}
+
+Result<PortInfo> PortManager::Find(uint32_t ofport) const {
+  for (const PortInfo& p : List()) {
+    if (p.spec.ofport == ofport) return p;
+  }
+  return Status::Error("no port with OpenFlow number " + std::to_string(ofport));
+}
+
+Status PortManager::SetForwarding(uint32_t ofport, bool forward, bool receive) {
+  Open_* open = nullptr;
+  for (Open_& p : ports_) {
+    if (p.spec.ofport == ofport) open = &p;
+  }
+  if (open == nullptr) return Status::Error("no port with OpenFlow number " + std::to_string(ofport));
+  const dp::PortMap* current = datapath_.ports();
+  auto map = std::make_unique<dp::PortMap>(*current);
+  const dp::PortBinding* b = map->Find(ofport);
+  if (b == nullptr) return Status::Error("port " + std::to_string(ofport) + " has no binding");
+  dp::PortBinding nb = *b;
+  nb.admin_up = forward;
+  HASHI_RETURN_IF_ERROR(map->Bind(nb));
+  if (nb.kind == dp::BindingKind::kLocal) map->SetRxOfport(nb.eth_port, receive ? ofport : 0);
+  datapath_.PublishPorts(std::move(map));
+  open->forward = forward;
+  open->receive = receive;
+  return Status::Ok();
+}
+
+Result<rte_mempool*> PortManager::ControlPool() {
+  if (!pools_.empty()) return pools_.begin()->second.get();
+  return PoolFor(0);
 }
 
 }  // namespace hashi::ctl

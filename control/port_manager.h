@@ -33,6 +33,10 @@ struct PortInfo {
   uint16_t eth_port;
   bool link_up;
   uint64_t mac;
+  uint32_t link_speed_mbps;
+  bool forward;  // outputs to the port are sent (false: administratively down)
+  bool receive;  // received packets enter the pipeline
+  uint64_t opened_ns;
 };
 
 class PortManager {
@@ -44,18 +48,33 @@ class PortManager {
   Status Open(const std::vector<PortSpec>& specs);
   std::vector<PortInfo> List() const;
   const PortSpec* FindByEthPort(uint16_t eth_port) const;
+  // The port with OpenFlow number ofport, if any.
+  Result<PortInfo> Find(uint32_t ofport) const;
+  // Stops or restarts forwarding to and receiving from a port (OpenFlow
+  // port-mod: OFPPC_PORT_DOWN, OFPPC_NO_FWD, OFPPC_NO_RECV) by publishing a
+  // new PortMap.
+  Status SetForwarding(uint32_t ofport, bool forward, bool receive);
   // Closes every device (after the workers have stopped).
   void CloseAll() { ports_.clear(); }
   // Mbufs not returned to the pools (0 after CloseAll unless something leaked).
   unsigned MbufsInUse() const;
   // The pool for socket, made on first use (also used by tests and tools).
   Result<rte_mempool*> PoolFor(int socket);
+  // A pool for packets control makes (packet-out): the first one made.
+  Result<rte_mempool*> ControlPool();
 
  private:
   dp::Datapath& datapath_;
   unsigned mbufs_per_socket_;
   std::map<int, dpdk::Mempool> pools_;  // declared before ports_: outlives them
-  std::vector<std::pair<PortSpec, dpdk::EthPort>> ports_;
+  struct Open_ {
+    PortSpec spec;
+    dpdk::EthPort port;
+    bool forward = true;
+    bool receive = true;
+    uint64_t opened_ns = 0;
+  };
+  std::vector<Open_> ports_;
 };
 
 }  // namespace hashi::ctl

@@ -20,7 +20,6 @@ struct TelemetryState {
   const dp::Datapath* datapath = nullptr;
   const PortManager* ports = nullptr;
   std::atomic<uint64_t> flow_count{0};
-  std::atomic<uint64_t> packet_in_seen{0};
 };
 
 // Registers the /hashi/* commands; state must outlive the EAL.

@@ -196,12 +196,12 @@ void Executor::ToController(Packet& p, uint8_t reason, uint8_t table, uint64_t c
   meta->max_len = max_len;
   meta->reason = reason;
   meta->table_id = table;
+  p.outputs++;  // a full queue is counted below, not as "no action" too
   if (rte_ring_sp_enqueue(ctx_.packet_in, p.m) != 0) {
     rte_mbuf_refcnt_update(p.m, -1);
     Bump(ctx_.stats.drops[static_cast<int>(DropReason::kControllerQueueFull)]);
     return;
   }
-  p.outputs++;
   Bump(ctx_.stats.packet_in);
 }
 
@@ -345,6 +345,7 @@ void Executor::ExecuteSet(Packet& p, const ActionSet& set) {
 }
 
 void Executor::Miss(Packet& p, uint8_t table) {
+  Bump(table_counters_[table].missed);
   switch (ts_.miss(table)) {
     case TableMiss::kController: ToController(p, kPacketInNoMatch, table, ~0ull, kMissSendLen); break;
     case TableMiss::kNormal: Normal(p); break;
@@ -370,9 +371,9 @@ void Executor::Classify(Packet& p, const FlowKey* original, uint32_t hash, bool 
     } else {
       ref = table ? table->Lookup(p.key) : nullptr;
     }
-    Bump(table_counters_[t].lookups);
     if (ref == nullptr) {
       if (ts_.miss(static_cast<uint8_t>(t)) == TableMiss::kContinue && t + 1 < kMaxTables) {
+        Bump(table_counters_[t].missed);
         ++t;
         continue;
       }
@@ -380,7 +381,6 @@ void Executor::Classify(Packet& p, const FlowKey* original, uint32_t hash, bool 
       if (original) ctx_.emc.MaybeInsert(*original, hash, ts_.version(), path, depth, static_cast<uint8_t>(t));
       return;
     }
-    Bump(table_counters_[t].matched);
     if (depth < kEmcMaxDepth) path[depth] = ref;
     ++depth;
     const int next = RunRule(p, *ref, set);

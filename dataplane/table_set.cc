@@ -61,8 +61,7 @@ RuleCounters TableSet::SumCounters(uint32_t index) const {
 TableCounters TableSet::SumTableCounters(uint8_t table) const {
   TableCounters sum;
   for (const auto& c : table_counters_) {
-    sum.lookups += __atomic_load_n(&c[table].lookups, __ATOMIC_RELAXED);
-    sum.matched += __atomic_load_n(&c[table].matched, __ATOMIC_RELAXED);
+    sum.missed += __atomic_load_n(&c[table].missed, __ATOMIC_RELAXED);
   }
   return sum;
 }

@@ -27,9 +27,11 @@ enum class TableMiss : uint8_t {
   kNormal,      // L2 learning switch (standalone mode)
 };
 
+// Packets that missed in a table (continue, or the table-miss behaviour);
+// a table's matches are the sum of its rules' counters, so the fast path
+// counts nothing per table on a hit, whether from the cache or the tables.
 struct TableCounters {
-  uint64_t lookups = 0;
-  uint64_t matched = 0;
+  uint64_t missed = 0;
 };
 
 class TableSet {

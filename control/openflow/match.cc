@@ -302,6 +302,17 @@ std::optional<OfError> DecodeSetField(Reader r, const FlowKey* match, const Flow
   return std::nullopt;
 }
 
+std::vector<uint32_t> OxmHeaders(bool settable, bool maskable_only) {
+  std::vector<uint32_t> out;
+  for (const OxmSpec& s : kSpecs) {
+    if (s.cls != kClassBasic) continue;  // experimenter headers need 8 bytes
+    if (settable && !Settable(s)) continue;
+    if (maskable_only && !s.maskable) continue;
+    out.push_back(static_cast<uint32_t>(s.cls) << 16 | static_cast<uint32_t>(s.field) << 9 | s.len);
+  }
+  return out;
+}
+
 namespace {
 
 void WriteTlv(Writer& w, const OxmSpec& s, uint64_t v, uint64_t m, bool full) {

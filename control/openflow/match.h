@@ -39,6 +39,11 @@ void EncodeMatch(Writer& w, const dp::FlowKey& match, const dp::FlowKey& mask);
 bool EncodeSetFieldOxm(Writer& w, dp::Field field, uint64_t value, uint64_t mask,
                        const dp::FlowKey& context_match);
 
+// OXM headers (class, field, hasmask, length) of the fields hashi matches
+// (or, with settable, can set), for table features. maskable_only lists the
+// maskable ones (OFPTFPT_WILDCARDS).
+std::vector<uint32_t> OxmHeaders(bool settable, bool maskable_only);
+
 // Checks OpenFlow's prerequisites (Table 12 of the 1.3.5 spec) on a match.
 std::optional<OfError> CheckPrerequisites(const dp::FlowKey& match, const dp::FlowKey& mask);
 

@@ -85,14 +85,18 @@ TEST_F(FlowDbTest, CountersSurviveRebuilds) {
   ASSERT_TRUE(db.Add(F("in_port=1 actions=output:3")).ok());
   db.Commit();
   for (const auto& s : db.Dump()) {
-    if (s.rule->match.Get(dp::Field::kInPort) == 1) EXPECT_EQ(s.packets, 7u);
+    if (s.rule->match.Get(dp::Field::kInPort) == 1) {
+      EXPECT_EQ(s.packets, 7u);
+    }
   }
   dp::FlowRule reset = F("in_port=1 actions=output:2");
   reset.flags = kFlagResetCounts;
   ASSERT_TRUE(db.Add(reset).ok());
   db.Commit();
   for (const auto& s : db.Dump()) {
-    if (s.rule->match.Get(dp::Field::kInPort) == 1) EXPECT_EQ(s.packets, 0u);
+    if (s.rule->match.Get(dp::Field::kInPort) == 1) {
+      EXPECT_EQ(s.packets, 0u);
+    }
   }
 }
 

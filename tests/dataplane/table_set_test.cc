@@ -59,10 +59,10 @@ TEST(TableSet, CountersArePerWorkerAndSummed) {
   ts->counters(0)[0].packets = 2;
   ts->counters(2)[0].packets = 5;
   ts->counters(2)[0].bytes = 64;
-  ts->table_counters(1)[0].lookups = 4;
+  ts->table_counters(1)[0].missed = 4;
   EXPECT_EQ(ts->SumCounters(0).packets, 7u);
   EXPECT_EQ(ts->SumCounters(0).bytes, 64u);
-  EXPECT_EQ(ts->SumTableCounters(0).lookups, 4u);
+  EXPECT_EQ(ts->SumTableCounters(0).missed, 4u);
 }
 
 }  // namespace
