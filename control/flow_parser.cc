@@ -346,7 +346,7 @@ Status SetFieldActions(const std::string& field, const std::string& value, std::
     Action a;
     a.type = ActionType::kSetField;
     a.field = f;
-    a.value = tmp.match.Get(f);
+    a.value = tmp.match.Get(f) & m;
     a.mask = m;
     out.push_back(a);
   }

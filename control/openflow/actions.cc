@@ -200,7 +200,7 @@ void EncodeActions(Writer& w, const std::vector<Action>& actions, const dp::Flow
         w.U16(kOutput);
         w.U16(16);
         w.U32(a.port);
-        w.U16(a.port == dp::kPortController ? static_cast<uint16_t>(a.value) : 0);
+        w.U16(static_cast<uint16_t>(a.value));  // max_len (only CONTROLLER uses it)
         w.Zeros(6);
         break;
       case ActionType::kPushVlan:

@@ -137,10 +137,14 @@ std::optional<OfError> DecodeOne(const OxmSpec& s, bool hasmask, Reader& r, Flow
   if (s.cls == kClassBasic && s.field == 6) {  // VLAN_VID
     if (v > 0x1fff || (hasmask && m > 0x1fff)) return bad_value;
     if (!hasmask && v != 0 && !(v & kVidPresent)) return bad_value;
-    if (!hasmask && v == 0) m = 0x1fff;  // OFPVID_NONE: no tag at all
   }
+  if (v > width) return bad_value;
+  if (m > width) return OfError{kBadMatch, bad_match::kBadMask};
   if ((v & ~m) != 0) return OfError{kBadMatch, bad_match::kBadWildcards};
-  if (v > width || m > width) return hasmask && m > width ? OfError{kBadMatch, bad_match::kBadMask} : bad_value;
+  if (s.cls == kClassBasic && s.field == 6 && !hasmask && v == 0) {
+    Put(match, mask, s.key, 0, 0xffff);  // OFPVID_NONE: no tag at all (PCP included)
+    return std::nullopt;
+  }
   Put(match, mask, s.key, v << s.shift, m << s.shift);
   return std::nullopt;
 }
@@ -157,7 +161,8 @@ std::optional<OfError> CheckPrerequisites(const FlowKey& match, const FlowKey& m
     return false;
   };
   const OfError prereq{kBadMatch, bad_match::kBadPrereq};
-  if (used(Field::kVlanTci, 0xe000) && !Satisfied(Prereq::kVlan, match, mask)) return prereq;
+  const bool untagged = (mask.Get(Field::kVlanTci) & kVidPresent) && !(match.Get(Field::kVlanTci) & kVidPresent);
+  if (used(Field::kVlanTci, 0xe000) && !untagged && !Satisfied(Prereq::kVlan, match, mask)) return prereq;
   if ((used(Field::kIpTos) || used(Field::kIpProto) || used(Field::kIpTtl) || used(Field::kIpFrag)) &&
       !Satisfied(Prereq::kIp, match, mask)) {
     return prereq;
