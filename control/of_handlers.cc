@@ -146,7 +146,7 @@ void OfSwitch::HandleFlowMod(of::Connection& c, const of::Header& h, const uint8
     MaybeCommit(SteadyNowNs(), true);
     dp::Action table;
     table.port = dp::kPortTable;
-    InjectPacket(m, in_port, {table});
+    (void)InjectPacket(m, in_port, {table});  // a malformed buffered packet is counted and dropped
   }
 }
 
@@ -164,11 +164,12 @@ rte_mbuf* OfSwitch::MakePacket(const uint8_t* data, size_t len) {
   return m;
 }
 
-void OfSwitch::InjectPacket(rte_mbuf* m, uint32_t in_port, const std::vector<dp::Action>& actions) {
+bool OfSwitch::InjectPacket(rte_mbuf* m, uint32_t in_port, const std::vector<dp::Action>& actions) {
   dp::WorkerContext& ctx = datapath_.control_context();
-  dp::ProcessPacketOut(ctx, *datapath_.tables(), *datapath_.ports(), in_port, m, actions.data(),
-                       static_cast<uint16_t>(actions.size()));
+  const bool parsed = dp::ProcessPacketOut(ctx, *datapath_.tables(), *datapath_.ports(), in_port, m,
+                                           actions.data(), static_cast<uint16_t>(actions.size()));
   dp::FlushTx(ctx);
+  return parsed;
 }
 
 void OfSwitch::HandlePacketOut(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len) {
@@ -190,7 +191,9 @@ void OfSwitch::HandlePacketOut(of::Connection& c, const of::Header& h, const uin
   for (const dp::Action& a : po.actions) {
     if (a.type == dp::ActionType::kOutput && a.port == dp::kPortTable) MaybeCommit(SteadyNowNs(), true);
   }
-  InjectPacket(m, po.in_port, po.actions);
+  if (!InjectPacket(m, po.in_port, po.actions)) {
+    c.SendError(h.xid, of::OfError{of::kBadRequest, of::bad_request::kBadPacket}, msg, len);
+  }
 }
 
 void OfSwitch::HandleBarrier(of::Connection& c, const of::Header& h) {

@@ -121,8 +121,9 @@ class OfSwitch : public of::MessageSink {
   void ReplyPortDesc(std::vector<uint8_t>& out, uint32_t xid);
   void ReplyTableFeatures(std::vector<uint8_t>& out, uint32_t xid);
   of::PortDesc DescribePort(const PortInfo& p) const;
-  // Runs a packet through actions from control (packet-out, buffered flow-mod).
-  void InjectPacket(rte_mbuf* m, uint32_t in_port, const std::vector<dp::Action>& actions);
+  // Runs a packet through actions from control (packet-out, buffered
+  // flow-mod); false when the frame does not parse (it is freed and counted).
+  bool InjectPacket(rte_mbuf* m, uint32_t in_port, const std::vector<dp::Action>& actions);
   rte_mbuf* MakePacket(const uint8_t* data, size_t len);
 
   dp::Datapath& datapath_;

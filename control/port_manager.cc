@@ -62,6 +62,7 @@ Status PortManager::Open(const std::vector<PortSpec>& specs) {
     auto port = dpdk::EthPort::Open(cfg);
     if (!port.ok()) return Status::Error("port " + s.name + ": " + port.error());
     if (port->id() >= dp::kMaxEthPorts) return Status::Error("port " + s.name + ": DPDK port id too large");
+    datapath_.SetControlTxQueue(port->id(), port->tx_queues() > workers);
     for (uint16_t q = 0; q < port->rx_queues(); ++q) {
       datapath_.AssignRxQueue(next_worker, dp::RxQueueRef{port->id(), q});
       next_worker = (next_worker + 1) % workers;

@@ -55,6 +55,11 @@ Result<std::unique_ptr<Datapath>> Datapath::Create(unsigned num_workers) {
     (w < num_workers ? *dp->workers_[w] : *dp->control_).packet_in = ring->get();
     dp->packet_in_rings_.push_back(std::move(ring).value());
   }
+  auto handoff = dpdk::Ring::Create("txhand" + std::to_string(id), 1024, RING_F_SP_ENQ | RING_F_SC_DEQ);
+  if (!handoff.ok()) return handoff.status();
+  dp->control_->tx_handoff = handoff->get();
+  dp->workers_[0]->inject = handoff->get();
+  dp->handoff_rings_.push_back(std::move(handoff).value());
   // Start with an empty pipeline (table 0 misses to NORMAL) and no ports.
   std::array<TableMiss, kMaxTables> miss{};
   miss.fill(TableMiss::kDrop);
@@ -88,6 +93,11 @@ Datapath::~Datapath() {
   rte_mbuf* m[64];
   unsigned n;
   while ((n = DrainPacketIn(m, 64)) != 0) rte_pktmbuf_free_bulk(m, n);
+  for (auto& ring : handoff_rings_) {
+    while ((n = rte_ring_sc_dequeue_burst(ring.get(), reinterpret_cast<void**>(m), 64, nullptr)) != 0) {
+      rte_pktmbuf_free_bulk(m, n);
+    }
+  }
   rcu_.Drain();
   delete tables_.exchange(nullptr);
   delete ports_.exchange(nullptr);
@@ -112,6 +122,7 @@ void Datapath::PollOnce(unsigned w) {
   const TableSet* ts = tables_.load(std::memory_order_acquire);
   const PortMap* pm = ports_.load(std::memory_order_acquire);
   bool busy = false;
+  if (ctx.inject != nullptr && !rte_ring_empty(ctx.inject)) TakeInjected(ctx);
   for (const RxQueueRef& q : rx_queues_[w]) {
     rte_mbuf* pkts[kMaxBurst];
     const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, kMaxBurst);

@@ -51,6 +51,12 @@ class Datapath {
   const WorkerContext& worker(unsigned i) const { return *workers_[i]; }
   // Control's own context (packet-out): counter slot and tx queue num_workers.
   WorkerContext& control_context() { return *control_; }
+  // Tells control's context whether DPDK port eth_port has its tx queue
+  // (control_txq()); without one, control's packets go out through worker 0.
+  void SetControlTxQueue(uint16_t eth_port, bool present) {
+    if (present) control_->own_txq_ports |= 1u << eth_port;
+    else control_->own_txq_ports &= ~(1u << eth_port);
+  }
   // Per-rule counter arrays a TableSet needs: one per worker plus control's.
   unsigned counter_slots() const { return num_workers() + 1; }
   // Whether workers send packets whose TTL expires to the controller.
@@ -97,6 +103,7 @@ class Datapath {
   std::atomic<bool> invalid_ttl_to_controller_{false};
   std::vector<std::vector<RxQueueRef>> rx_queues_;
   std::vector<dpdk::Ring> packet_in_rings_;
+  std::vector<dpdk::Ring> handoff_rings_;  // control -> worker 0 tx (control_->tx_handoff)
   std::vector<unsigned> lcores_;
   std::atomic<bool> stop_{false};
   bool running_ = false;

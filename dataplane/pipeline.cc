@@ -572,7 +572,15 @@ void FlushTx(WorkerContext& ctx) {
     TxBuffer& tb = ctx.tx[port];
     uint64_t bytes = 0;
     for (uint16_t i = 0; i < tb.count; ++i) bytes += rte_pktmbuf_pkt_len(tb.pkts[i]);
-    const uint16_t sent = rte_eth_tx_burst(static_cast<uint16_t>(port), ctx.txq, tb.pkts, tb.count);
+    const bool own = (ctx.own_txq_ports >> port) & 1;
+    uint16_t sent;
+    if (HASHI_LIKELY(own)) {
+      sent = rte_eth_tx_burst(static_cast<uint16_t>(port), ctx.txq, tb.pkts, tb.count);
+    } else {  // control without a queue on this device: a worker sends them
+      for (uint16_t i = 0; i < tb.count; ++i) tb.pkts[i]->port = static_cast<uint16_t>(port);
+      sent = static_cast<uint16_t>(rte_ring_sp_enqueue_burst(ctx.tx_handoff, reinterpret_cast<void**>(tb.pkts),
+                                                               tb.count, nullptr));
+    }
     PortCounters& pc = ctx.stats.ports[port];
     if (HASHI_UNLIKELY(sent < tb.count)) {
       for (uint16_t i = sent; i < tb.count; ++i) bytes -= rte_pktmbuf_pkt_len(tb.pkts[i]);
@@ -586,6 +594,19 @@ void FlushTx(WorkerContext& ctx) {
     tb.count = 0;
   }
   ctx.tx_dirty = 0;
+}
+
+void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m) {
+  TxBuffer& tb = ctx.tx[eth_port];
+  if (tb.count == kTxBufferSize) FlushTx(ctx);
+  tb.pkts[tb.count++] = m;
+  ctx.tx_dirty |= 1u << eth_port;
+}
+
+void TakeInjected(WorkerContext& ctx) {
+  rte_mbuf* pkts[kMaxBurst];
+  const unsigned n = rte_ring_sc_dequeue_burst(ctx.inject, reinterpret_cast<void**>(pkts), kMaxBurst, nullptr);
+  for (unsigned i = 0; i < n; ++i) QueueForTx(ctx, pkts[i]->port, pkts[i]);
 }
 
 void DiscardTx(WorkerContext& ctx) {

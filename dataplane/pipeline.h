@@ -48,6 +48,12 @@ struct alignas(64) WorkerContext {
   MacTable* macs = nullptr;       // shared, lock-free
   uint32_t now_sec = 0;           // coarse clock for MAC aging, set per loop
   uint32_t tx_dirty = 0;         // bit per DPDK port with queued packets
+  // Ports where this context has its own tx queue (txq). Control's context
+  // lacks one on devices with fewer queues than workers + 1; its packets for
+  // those go to tx_handoff, a ring a worker drains into its own tx buffers.
+  uint32_t own_txq_ports = ~0u;
+  rte_ring* tx_handoff = nullptr;  // control -> worker (SP/SC)
+  rte_ring* inject = nullptr;      // worker side of a tx_handoff ring
   TxBuffer tx[kMaxEthPorts]{};
   Emc emc;
   WorkerStats stats{};
@@ -65,6 +71,12 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
 // counted).
 bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
                       rte_mbuf* m, const Action* actions, uint16_t n);
+
+// Queues m for transmit on DPDK port eth_port in ctx's tx buffers.
+void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m);
+
+// Moves packets control handed over (ctx.inject) into ctx's tx buffers.
+void TakeInjected(WorkerContext& ctx);
 
 // Sends everything queued in ctx's tx buffers; frees and counts what the
 // devices refuse.

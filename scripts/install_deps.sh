@@ -9,6 +9,9 @@ packages=(
   libgtest-dev libbenchmark-dev      # GoogleTest, Google Benchmark
   iproute2 iputils-ping ethtool      # namespaces, veth, ping
   python3                            # test clients, telemetry reader, pcap generation
+  openvswitch-common                 # ovs-ofctl: the OpenFlow client the tests drive hashi with
+  python3-openflow python3-scapy     # raw OpenFlow messages; frames sent and sniffed in tests
+  libssl-dev nlohmann-json3-dev      # OpenFlow over TLS; hashictl's JSON
 )
 missing=()
 for p in "${packages[@]}"; do

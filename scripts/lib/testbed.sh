@@ -11,7 +11,7 @@ TB_WORK=""
 TB_PID=""
 TB_PREFIX=""
 
-tb_fail() { echo "FAIL: $*" >&2; [ -f "$TB_WORK/hashi.log" ] && tail -30 "$TB_WORK/hashi.log" >&2; exit 1; }
+tb_fail() { echo "FAIL: $*" >&2; [ -f "$TB_WORK/hashi.log" ] && grep -v " INFO " "$TB_WORK/hashi.log" | tail -30 >&2; exit 1; }
 
 tb_init() {
   TB_WORK=$(mktemp -d)
