@@ -2,6 +2,8 @@
 // counters across snapshots, timeouts and removal records.
 #include "control/flow_db.h"
 
+#include <rte_cycles.h>
+
 #include <chrono>
 
 #include "common/log.h"
@@ -32,6 +34,7 @@ Status FlowDb::Add(dp::FlowRule rule, uint64_t now_ns) {
   rule.Normalize();
   const bool reset = rule.flags & kFlagResetCounts;
   const Key key = KeyOf(rule);
+  SaveUndo(key);
   auto it = rules_.find(key);
   if (it != rules_.end()) {
     Entry& e = it->second;
@@ -75,6 +78,13 @@ bool OutputsTo(const std::vector<dp::Action>& actions, uint32_t port) {
   return false;
 }
 
+bool SendsToGroup(const std::vector<dp::Action>& actions, uint32_t group) {
+  for (const dp::Action& a : actions) {
+    if (a.type == dp::ActionType::kGroup && (a.port == group || group == 0xfffffffc)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool FlowDb::Selects(const FlowFilter& f, const dp::FlowRule& r) const {
@@ -95,6 +105,10 @@ bool FlowDb::Selects(const FlowFilter& f, const dp::FlowRule& r) const {
       !OutputsTo(r.instructions.write, f.out_port)) {
     return false;
   }
+  if (f.out_group != 0xffffffff && !SendsToGroup(r.instructions.apply, f.out_group) &&
+      !SendsToGroup(r.instructions.write, f.out_group)) {
+    return false;
+  }
   return true;
 }
 
@@ -103,6 +117,7 @@ size_t FlowDb::Modify(const FlowFilter& filter, const dp::Instructions& instruct
   for (auto& [key, e] : rules_) {
     if (!Selects(filter, *e.rule)) continue;
     if (instructions.goto_table != dp::kNoGoto && instructions.goto_table <= e.rule->table_id) continue;
+    SaveUndo(key);
     auto updated = std::make_unique<dp::FlowRule>(*e.rule);
     updated->instructions = instructions;
     retired_.push_back(std::move(e.rule));
@@ -123,6 +138,7 @@ size_t FlowDb::Delete(const FlowFilter& filter, RemovedReason reason) {
   const uint64_t now = SteadyNowNs();
   for (auto it = rules_.begin(); it != rules_.end();) {
     if (Selects(filter, *it->second.rule)) {
+      SaveUndo(it->first);
       removing_.push_back(Removing{std::move(it->second), reason, now});
       it = rules_.erase(it);
       ++n;
@@ -146,6 +162,7 @@ size_t FlowDb::Delete(int table, const dp::FlowRule& rule, bool strict) {
 
 size_t FlowDb::ExpireFlows(uint64_t now_ns) {
   size_t n = 0;
+  if (in_transaction_) return 0;
   for (auto it = rules_.begin(); it != rules_.end();) {
     Entry& e = it->second;
     const dp::FlowRule& r = *e.rule;
@@ -173,6 +190,49 @@ size_t FlowDb::ExpireFlows(uint64_t now_ns) {
   }
   if (n) dirty_ = true;
   return n;
+}
+
+void FlowDb::SaveUndo(const Key& key) {
+  if (!in_transaction_ || !undo_saved_.emplace(key, true).second) return;
+  Undo u{key, false, {}};
+  auto it = rules_.find(key);
+  if (it != rules_.end()) {
+    const Entry& e = it->second;
+    u.existed = true;
+    u.old = Entry{std::make_unique<dp::FlowRule>(*e.rule), e.base, e.live_index, e.created_ns, e.last_used_ns,
+                  e.last_packets};
+  }
+  undo_.push_back(std::move(u));
+}
+
+void FlowDb::BeginTransaction() {
+  in_transaction_ = true;
+  undo_.clear();
+  undo_saved_.clear();
+  removing_mark_ = removing_.size();
+}
+
+void FlowDb::EndTransaction() {
+  in_transaction_ = false;
+  undo_.clear();
+  undo_saved_.clear();
+}
+
+void FlowDb::RollbackTransaction() {
+  // The live snapshot may still point at any rule object made or removed in
+  // the transaction: retire them, never free them before the next commit.
+  for (auto u = undo_.rbegin(); u != undo_.rend(); ++u) {
+    auto it = rules_.find(u->key);
+    if (it != rules_.end()) {
+      retired_.push_back(std::move(it->second.rule));
+      rules_.erase(it);
+    }
+    if (u->existed) rules_.emplace(u->key, std::move(u->old));
+  }
+  for (size_t i = removing_mark_; i < removing_.size(); ++i) retired_.push_back(std::move(removing_[i].entry.rule));
+  removing_.resize(removing_mark_);
+  dirty_ = true;
+  EndTransaction();
 }
 
 void FlowDb::SetTableMiss(uint8_t table, dp::TableMiss miss) {
@@ -203,7 +263,22 @@ void FlowDb::Commit() {
   }
   std::array<dp::TableMiss, dp::kMaxTables> miss = miss_;
   if (fail_open_) miss[0] = dp::TableMiss::kNormal;
-  auto ts = dp::TableSet::Build(std::move(list), miss, datapath_.counter_slots(), ++version_);
+  dp::PipelineObjects objects;
+  std::vector<std::pair<GroupEntry*, int64_t>> old_group_index;
+  uint32_t group_slot = 0;
+  for (auto& [id, g] : groups_) {
+    dp::GroupInput in{g.group.get(), {}};
+    for (const dp::Bucket& b : g.group->buckets) {
+      const bool watched = g.group->type == dp::GroupType::kFastFailover || g.group->type == dp::GroupType::kSelect;
+      in.bucket_live.push_back(!watched || b.watch_port == dp::kPortAny || !port_live_ || port_live_(b.watch_port));
+    }
+    objects.groups.push_back(std::move(in));
+    old_group_index.emplace_back(&g, g.live_index);
+    g.live_index = group_slot;
+    group_slot += 1 + static_cast<uint32_t>(g.group->buckets.size());
+  }
+  for (auto& [id, m] : meters_) objects.meters.push_back(m.state.get());
+  auto ts = dp::TableSet::Build(std::move(list), miss, datapath_.counter_slots(), ++version_, objects);
   std::unique_ptr<dp::TableSet> old = datapath_.PublishTables(std::move(ts));
   const bool old_is_ours = old && old->version() == published_version_;
   published_version_ = version_;
@@ -215,6 +290,14 @@ void FlowDb::Commit() {
     e.base.bytes += c.bytes;
   };
   for (auto& [e, idx] : old_index) fold(*e, idx);
+  for (auto& [g, idx] : old_group_index) {
+    if (!old_is_ours || idx < 0) continue;
+    for (size_t k = 0; k < g->base.size(); ++k) {
+      const dp::RuleCounters c = old->SumGroupCounters(static_cast<uint32_t>(idx + static_cast<int64_t>(k)));
+      g->base[k].packets += c.packets;
+      g->base[k].bytes += c.bytes;
+    }
+  }
   if (old_is_ours) {
     for (int t = 0; t < dp::kMaxTables; ++t) {
       const dp::TableCounters c = old->SumTableCounters(static_cast<uint8_t>(t));
@@ -229,6 +312,8 @@ void FlowDb::Commit() {
   removing_.clear();
   old.reset();
   retired_.clear();
+  retired_groups_.clear();
+  retired_meters_.clear();
   dirty_ = false;
 }
 
@@ -239,6 +324,116 @@ dp::RuleCounters FlowDb::LiveCounters(const Entry& e) const {
     return {};
   }
   return live->SumCounters(static_cast<uint32_t>(e.live_index));
+}
+
+void FlowDb::SetGroup(dp::Group group) {
+  GroupEntry& e = groups_[group.id];
+  const bool same_shape = e.group && e.group->buckets.size() == group.buckets.size();
+  if (e.group) retired_groups_.push_back(std::move(e.group));
+  if (!same_shape) {
+    // New buckets: their counters start at zero (the group's own carry on).
+    dp::RuleCounters total = e.base.empty() ? dp::RuleCounters{} : e.base[0];
+    if (e.live_index >= 0 && !e.base.empty()) {
+      const dp::TableSet* live = datapath_.tables();
+      if (live && live->version() == published_version_) {
+        const dp::RuleCounters c = live->SumGroupCounters(static_cast<uint32_t>(e.live_index));
+        total.packets += c.packets;
+        total.bytes += c.bytes;
+      }
+    }
+    e.base.assign(1 + group.buckets.size(), dp::RuleCounters{});
+    e.base[0] = total;
+    e.live_index = -1;
+  }
+  if (e.created_ns == 0) e.created_ns = SteadyNowNs();
+  e.group = std::make_unique<dp::Group>(std::move(group));
+  dirty_ = true;
+}
+
+void FlowDb::DeleteGroup(uint32_t id) {
+  FlowFilter f;
+  f.out_group = id;
+  Delete(f, RemovedReason::kGroupDelete);
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    if (id == 0xfffffffc || it->first == id) {
+      retired_groups_.push_back(std::move(it->second.group));
+      it = groups_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  dirty_ = true;
+}
+
+std::vector<GroupStats> FlowDb::DumpGroups() const {
+  std::map<uint32_t, uint32_t> refs;
+  for (const auto& [key, e] : rules_) {
+    for (const auto* list : {&e.rule->instructions.apply, &e.rule->instructions.write}) {
+      for (const dp::Action& a : *list) {
+        if (a.type == dp::ActionType::kGroup) ++refs[a.port];
+      }
+    }
+  }
+  const dp::TableSet* live = datapath_.tables();
+  const bool live_ok = live && live->version() == published_version_;
+  const uint64_t now = SteadyNowNs();
+  std::vector<GroupStats> out;
+  for (const auto& [id, g] : groups_) {
+    GroupStats st{g.group.get(), refs[id], {}, {}, now - g.created_ns};
+    std::vector<dp::RuleCounters> c = g.base;
+    c.resize(1 + g.group->buckets.size());
+    if (live_ok && g.live_index >= 0) {
+      for (size_t k = 0; k < c.size(); ++k) {
+        const dp::RuleCounters l = live->SumGroupCounters(static_cast<uint32_t>(g.live_index + static_cast<int64_t>(k)));
+        c[k].packets += l.packets;
+        c[k].bytes += l.bytes;
+      }
+    }
+    st.total = c[0];
+    st.buckets.assign(c.begin() + 1, c.end());
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+void FlowDb::SetMeter(const dp::MeterConfig& config) {
+  MeterEntry& e = meters_[config.id];
+  if (e.state) retired_meters_.push_back(std::move(e.state));
+  e.state = std::make_unique<dp::MeterState>(config, rte_get_tsc_hz());
+  if (e.created_ns == 0) e.created_ns = SteadyNowNs();
+  dirty_ = true;
+}
+
+void FlowDb::DeleteMeter(uint32_t id) {
+  for (auto it = rules_.begin(); it != rules_.end();) {
+    const uint32_t m = it->second.rule->instructions.meter_id;
+    if (m != 0 && (id == 0xffffffff || m == id)) {
+      removing_.push_back(Removing{std::move(it->second), RemovedReason::kMeterDelete, SteadyNowNs()});
+      it = rules_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto it = meters_.begin(); it != meters_.end();) {
+    if (id == 0xffffffff || it->first == id) {
+      retired_meters_.push_back(std::move(it->second.state));
+      it = meters_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  dirty_ = true;
+}
+
+std::vector<MeterStats> FlowDb::DumpMeters() const {
+  std::map<uint32_t, uint32_t> flows;
+  for (const auto& [key, e] : rules_) {
+    if (e.rule->instructions.meter_id) ++flows[e.rule->instructions.meter_id];
+  }
+  const uint64_t now = SteadyNowNs();
+  std::vector<MeterStats> out;
+  for (const auto& [id, m] : meters_) out.push_back(MeterStats{m.state.get(), flows[id], now - m.created_ns});
+  return out;
 }
 
 TableTotals FlowDb::TableMisses() const {

@@ -16,6 +16,8 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -23,6 +25,8 @@
 #include "common/status.h"
 #include "dataplane/datapath.h"
 #include "dataplane/flow_rule.h"
+#include "dataplane/group.h"
+#include "dataplane/meter.h"
 #include "dataplane/table_set.h"
 
 namespace hashi::ctl {
@@ -36,6 +40,7 @@ struct FlowFilter {
   uint16_t priority = 0;
   uint64_t cookie = 0, cookie_mask = 0;
   uint32_t out_port = dp::kPortAny;  // only rules that output there
+  uint32_t out_group = 0xffffffff;   // only rules that send to this group (OFPG_ANY: any)
 };
 
 struct FlowStats {
@@ -46,7 +51,22 @@ struct FlowStats {
 };
 
 // Why a rule left the table (ofp_flow_removed_reason).
-enum class RemovedReason : uint8_t { kIdleTimeout = 0, kHardTimeout = 1, kDelete = 2 };
+enum class RemovedReason : uint8_t { kIdleTimeout = 0, kHardTimeout = 1, kDelete = 2, kGroupDelete = 3,
+                                     kMeterDelete = 4 };
+
+struct GroupStats {
+  const dp::Group* group;
+  uint32_t ref_count;  // rules that send to it
+  dp::RuleCounters total;
+  std::vector<dp::RuleCounters> buckets;
+  uint64_t age_ns;
+};
+
+struct MeterStats {
+  const dp::MeterState* meter;
+  uint32_t flow_count;
+  uint64_t age_ns;
+};
 
 struct RemovedFlow {
   dp::FlowRule rule;
@@ -86,11 +106,36 @@ class FlowDb {
   // Removes rules whose idle or hard timeout has passed at now_ns.
   size_t ExpireFlows(uint64_t now_ns = SteadyNowNs());
   void SetTableMiss(uint8_t table, dp::TableMiss miss);
+
+  // Groups (the caller checks existence first, to pick OpenFlow's error).
+  bool HasGroup(uint32_t id) const { return groups_.count(id) != 0; }
+  void SetGroup(dp::Group group);  // adds or replaces
+  // Deletes group id (0xfffffffc: all) and the rules that send to it.
+  void DeleteGroup(uint32_t id);
+  std::vector<GroupStats> DumpGroups() const;
+  // Tells bucket liveness (fast-failover, select): whether a port is live.
+  // Changes in liveness take effect at the next commit (MarkDirty()).
+  void SetPortLiveness(std::function<bool(uint32_t)> live) { port_live_ = std::move(live); }
+  void MarkDirty() { dirty_ = true; }
+
+  // Meters, likewise.
+  bool HasMeter(uint32_t id) const { return meters_.count(id) != 0; }
+  void SetMeter(const dp::MeterConfig& config);  // adds or replaces (state restarts)
+  // Deletes meter id (0xffffffff: all) and the rules that use it.
+  void DeleteMeter(uint32_t id);
+  std::vector<MeterStats> DumpMeters() const;
   // While fail-open is set, the published snapshot ignores every rule and
   // forwards everything with NORMAL (standalone fail mode without a
   // controller); the rules themselves are kept.
   void SetFailOpen(bool on);
   bool fail_open() const { return fail_open_; }
+
+  // Transactions (bundles): rule changes made between Begin and Rollback
+  // are undone by Rollback, so a group of flow-mods takes effect entirely
+  // or not at all. Not nested; groups and meters are not covered.
+  void BeginTransaction();
+  void RollbackTransaction();
+  void EndTransaction();
 
   // Publishes every staged change in one snapshot. Blocks the control thread
   // for one grace period; never blocks a worker.
@@ -134,6 +179,8 @@ class FlowDb {
   };
   static Key KeyOf(const dp::FlowRule& r) { return Key{r.table_id, r.priority, r.match, r.mask}; }
   bool Selects(const FlowFilter& f, const dp::FlowRule& r) const;
+  // In a transaction: remembers key's state before its first change.
+  void SaveUndo(const Key& key);
   dp::RuleCounters LiveCounters(const Entry& e) const;
 
   dp::Datapath& datapath_;
@@ -145,6 +192,30 @@ class FlowDb {
   std::vector<Removing> removing_;
   std::vector<RemovedFlow> removed_;
   TableTotals table_base_{};
+  struct GroupEntry {
+    std::unique_ptr<dp::Group> group;
+    std::vector<dp::RuleCounters> base;  // group, then each bucket
+    int64_t live_index = -1;             // GroupRef::counter_index in the published TableSet
+    uint64_t created_ns = 0;
+  };
+  struct MeterEntry {
+    std::unique_ptr<dp::MeterState> state;
+    uint64_t created_ns = 0;
+  };
+  std::map<uint32_t, GroupEntry> groups_;
+  std::map<uint32_t, MeterEntry> meters_;
+  std::vector<std::unique_ptr<dp::Group>> retired_groups_;
+  std::vector<std::unique_ptr<dp::MeterState>> retired_meters_;
+  std::function<bool(uint32_t)> port_live_;
+  struct Undo {
+    Key key;
+    bool existed;
+    Entry old;  // a copy of the rule as it was (when it existed)
+  };
+  bool in_transaction_ = false;
+  std::vector<Undo> undo_;
+  std::unordered_map<Key, bool, KeyHash> undo_saved_;
+  size_t removing_mark_ = 0;
   uint64_t version_ = 1;
   uint64_t published_version_ = 0;
   bool fail_open_ = false;

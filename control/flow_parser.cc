@@ -425,6 +425,14 @@ Status ParseOneAction(const std::string& tok, FlowRule& r, std::vector<Action>& 
     out.push_back(a);
     return Status::Ok();
   }
+  if (verb == "group") {
+    if (!ParseU64(arg, &v) || v > 0xffffff00u) return Err("bad group id '" + arg + "'");
+    Action a;
+    a.type = ActionType::kGroup;
+    a.port = static_cast<uint32_t>(v);
+    out.push_back(a);
+    return Status::Ok();
+  }
   if (tok == "dec_ttl") {
     Action a;
     a.type = ActionType::kDecTtl;
@@ -447,6 +455,12 @@ Status ParseOneAction(const std::string& tok, FlowRule& r, std::vector<Action>& 
     r.instructions.write_metadata = true;
     r.instructions.metadata_value = v;
     r.instructions.metadata_mask = m;
+    return Status::Ok();
+  }
+  if (verb == "meter") {
+    HASHI_RETURN_IF_ERROR(instruction_only());
+    if (!ParseU64(arg, &v) || v == 0 || v > 0xffff0000u) return Err("bad meter id '" + arg + "'");
+    r.instructions.meter_id = static_cast<uint32_t>(v);
     return Status::Ok();
   }
   if (verb == "goto_table") {
@@ -577,6 +591,8 @@ std::string FormatAction(const Action& a) {
     case ActionType::kPushVlan: return "push_vlan:" + Hex(a.ethertype);
     case ActionType::kPopVlan: return "pop_vlan";
     case ActionType::kDecTtl: return "dec_ttl";
+    case ActionType::kGroup: return "group:" + std::to_string(a.port);
+    case ActionType::kMeter: return "meter";
   }
   return "?";
 }
@@ -625,6 +641,7 @@ std::string FormatFlow(const FlowRule& r) {
   }
   std::string acts;
   auto add = [&](const std::string& x) { acts += (acts.empty() ? "" : ",") + x; };
+  if (r.instructions.meter_id != 0) add("meter:" + std::to_string(r.instructions.meter_id));
   for (const Action& a : r.instructions.apply) add(FormatAction(a));
   if (r.instructions.clear_actions) add("clear_actions");
   if (!r.instructions.write.empty()) {

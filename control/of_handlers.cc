@@ -44,6 +44,8 @@ void OfSwitch::OnMessage(of::Connection& c, const of::Header& h, const uint8_t* 
     case of::kSetAsync: return HandleSetAsync(c, h, msg, len);
     case of::kPortMod: return HandlePortMod(c, h, msg, len);
     case of::kTableMod: return HandleTableMod(c, h, msg, len);
+    case of::kGroupMod: return HandleGroupMod(c, h, msg, len);
+    case of::kMeterMod: return HandleMeterMod(c, h, msg, len);
     case of::kQueueGetConfigRequest: {
       if (len != 16) return c.SendError(h.xid, of::OfError{of::kBadRequest, of::bad_request::kBadLen}, msg, len);
       // No queues are configured on any port: an empty list.
@@ -56,10 +58,9 @@ void OfSwitch::OnMessage(of::Connection& c, const of::Header& h, const uint8_t* 
       return c.Send(out);
     }
     case of::kExperimenter:
-      return c.SendError(h.xid, of::OfError{of::kBadRequest, of::bad_request::kBadExperimenter}, msg, len);
+      return HandleExperimenter(c, h, msg, len);
     default:
-      // Replies and switch-to-controller messages, and types groups and
-      // meters will add: not requests this switch accepts.
+      // Replies and switch-to-controller messages: not requests.
       return c.SendError(h.xid, of::OfError{of::kBadRequest, of::bad_request::kBadType}, msg, len);
   }
 }
@@ -90,9 +91,35 @@ void OfSwitch::HandleSetConfig(of::Connection& c, const of::Header& h, const uin
 void OfSwitch::HandleFlowMod(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len) {
   of::FlowMod fm;
   if (auto e = of::DecodeFlowMod(msg, len, &fm)) return c.SendError(h.xid, *e, msg, len);
+  if (auto e = ApplyFlowMod(fm)) return c.SendError(h.xid, *e, msg, len);
+  if (fm.buffer_id != of::kNoBuffer && fm.command != of::kDelete && fm.command != of::kDeleteStrict) {
+    // Apply the new rule to the buffered packet: commit, then send it
+    // through the tables (OFPP_TABLE), as the spec asks.
+    uint32_t in_port = 0;
+    of::OfError err;
+    rte_mbuf* m = buffer_.Take(fm.buffer_id, &in_port, &err);
+    if (m == nullptr) return c.SendError(h.xid, err, msg, len);
+    MaybeCommit(SteadyNowNs(), true);
+    dp::Action table;
+    table.port = dp::kPortTable;
+    (void)InjectPacket(m, in_port, {table});  // a malformed buffered packet is counted and dropped
+  }
+}
+
+std::optional<of::OfError> OfSwitch::ApplyFlowMod(of::FlowMod& fm) {
   const bool is_delete = fm.command == of::kDelete || fm.command == of::kDeleteStrict;
-  if (!is_delete && fm.instructions.meter_id != 0) {  // no meter exists yet
-    return c.SendError(h.xid, of::OfError{of::kMeterModFailed, of::meter_mod_failed::kUnknownMeter}, msg, len);
+  if (!is_delete) {
+    const dp::Instructions& ins = fm.instructions.ins;
+    if (ins.meter_id != 0 && !flows_.HasMeter(ins.meter_id)) {
+      return of::OfError{of::kMeterModFailed, of::meter_mod_failed::kUnknownMeter};
+    }
+    for (const auto* list : {&ins.apply, &ins.write}) {
+      for (const dp::Action& a : *list) {
+        if (a.type == dp::ActionType::kGroup && !flows_.HasGroup(a.port)) {
+          return of::OfError{of::kBadAction, of::bad_action::kBadOutGroup};
+        }
+      }
+    }
   }
   FlowFilter filter;
   filter.table = fm.table_id == of::kTableAll ? FlowFilter::kAllTables : fm.table_id;
@@ -110,18 +137,16 @@ void OfSwitch::HandleFlowMod(of::Connection& c, const of::Header& h, const uint8
       rule.cookie = fm.cookie;
       rule.match = fm.match;
       rule.mask = fm.mask;
-      rule.instructions = std::move(fm.instructions.ins);
+      rule.instructions = fm.instructions.ins;
       rule.idle_timeout = fm.idle_timeout;
       rule.hard_timeout = fm.hard_timeout;
       rule.flags = fm.flags;
       if ((fm.flags & of::kCheckOverlap) && flows_.Overlaps(rule)) {
-        return c.SendError(h.xid, of::OfError{of::kFlowModFailed, of::flow_mod_failed::kOverlap}, msg, len);
+        return of::OfError{of::kFlowModFailed, of::flow_mod_failed::kOverlap};
       }
-      if (flows_.size() >= kMaxRules) {
-        return c.SendError(h.xid, of::OfError{of::kFlowModFailed, of::flow_mod_failed::kTableFull}, msg, len);
-      }
+      if (flows_.size() >= kMaxRules) return of::OfError{of::kFlowModFailed, of::flow_mod_failed::kTableFull};
       if (Status s = flows_.Add(std::move(rule)); !s.ok()) {
-        return c.SendError(h.xid, of::OfError{of::kFlowModFailed, of::flow_mod_failed::kUnknown}, msg, len);
+        return of::OfError{of::kFlowModFailed, of::flow_mod_failed::kUnknown};
       }
       break;
     }
@@ -132,22 +157,11 @@ void OfSwitch::HandleFlowMod(of::Connection& c, const of::Header& h, const uint8
     case of::kDelete:
     case of::kDeleteStrict:
       filter.out_port = fm.out_port;
-      // No rule outputs to a group yet, so an out_group filter selects none.
-      if (fm.out_group == of::kGroupAny) flows_.Delete(filter);
-      return;
+      filter.out_group = fm.out_group;
+      flows_.Delete(filter);
+      break;
   }
-  if (fm.buffer_id != of::kNoBuffer) {
-    // Apply the new rule to the buffered packet: commit, then send it
-    // through the tables (OFPP_TABLE), as the spec asks.
-    uint32_t in_port = 0;
-    of::OfError err;
-    rte_mbuf* m = buffer_.Take(fm.buffer_id, &in_port, &err);
-    if (m == nullptr) return c.SendError(h.xid, err, msg, len);
-    MaybeCommit(SteadyNowNs(), true);
-    dp::Action table;
-    table.port = dp::kPortTable;
-    (void)InjectPacket(m, in_port, {table});  // a malformed buffered packet is counted and dropped
-  }
+  return std::nullopt;
 }
 
 rte_mbuf* OfSwitch::MakePacket(const uint8_t* data, size_t len) {
@@ -264,6 +278,58 @@ void OfSwitch::HandleTableMod(of::Connection& c, const of::Header& h, const uint
   of::TableMod tm;
   if (auto e = of::DecodeTableMod(msg, len, &tm)) return c.SendError(h.xid, *e, msg, len);
   // OpenFlow 1.3 defines no table configuration besides deprecated bits.
+}
+
+void OfSwitch::HandleGroupMod(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len) {
+  of::GroupMod gm;
+  if (auto e = of::DecodeGroupMod(msg, len, &gm)) return c.SendError(h.xid, *e, msg, len);
+  const uint32_t id = gm.group.id;
+  switch (gm.command) {
+    case of::kGroupAdd:
+      if (flows_.HasGroup(id)) {
+        return c.SendError(h.xid, of::OfError{of::kGroupModFailed, of::group_mod_failed::kGroupExists}, msg, len);
+      }
+      if (flows_.DumpGroups().size() >= 65536) {
+        return c.SendError(h.xid, of::OfError{of::kGroupModFailed, of::group_mod_failed::kOutOfGroups}, msg, len);
+      }
+      flows_.SetGroup(std::move(gm.group));
+      break;
+    case of::kGroupModify:
+      if (!flows_.HasGroup(id)) {
+        return c.SendError(h.xid, of::OfError{of::kGroupModFailed, of::group_mod_failed::kUnknownGroup}, msg, len);
+      }
+      flows_.SetGroup(std::move(gm.group));
+      break;
+    case of::kGroupDelete:
+      flows_.DeleteGroup(id);  // also removes the rules that send to it
+      break;
+  }
+}
+
+void OfSwitch::HandleMeterMod(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len) {
+  of::MeterMod mm;
+  if (auto e = of::DecodeMeterMod(msg, len, &mm)) return c.SendError(h.xid, *e, msg, len);
+  const uint32_t id = mm.config.id;
+  switch (mm.command) {
+    case of::kMeterAdd:
+      if (flows_.HasMeter(id)) {
+        return c.SendError(h.xid, of::OfError{of::kMeterModFailed, of::meter_mod_failed::kMeterExists}, msg, len);
+      }
+      if (flows_.DumpMeters().size() >= 65536) {
+        return c.SendError(h.xid, of::OfError{of::kMeterModFailed, of::meter_mod_failed::kOutOfMeters}, msg, len);
+      }
+      flows_.SetMeter(mm.config);
+      break;
+    case of::kMeterModify:
+      if (!flows_.HasMeter(id)) {
+        return c.SendError(h.xid, of::OfError{of::kMeterModFailed, of::meter_mod_failed::kUnknownMeter}, msg, len);
+      }
+      flows_.SetMeter(mm.config);
+      break;
+    case of::kMeterDelete:
+      flows_.DeleteMeter(id);  // also removes the rules that use it
+      break;
+  }
 }
 
 }  // namespace hashi::ctl

@@ -1,6 +1,6 @@
 // OfSwitch's MULTIPART handlers: desc, flow, aggregate, table, table
-// features, port stats, port desc, queue, and the group and meter requests
-// (answered with empty lists: no group or meter exists yet).
+// features, port stats, port desc, queue, group, group desc, group
+// features, meter, meter config and meter features.
 #include <rte_ethdev.h>
 
 #include <algorithm>
@@ -95,7 +95,8 @@ void OfSwitch::ReplyFlowStats(std::vector<uint8_t>& out, uint32_t xid, const of:
   f.cookie_mask = r.cookie_mask;
   f.out_port = r.out_port;
   std::vector<FlowStats> stats;
-  if (r.out_group == of::kGroupAny) stats = flows_.Dump(&f);  // no rule uses a group yet
+  f.out_group = r.out_group;
+  stats = flows_.Dump(&f);
   std::sort(stats.begin(), stats.end(), [](const FlowStats& a, const FlowStats& b) {
     if (a.rule->table_id != b.rule->table_id) return a.rule->table_id < b.rule->table_id;
     return a.rule->priority > b.rule->priority;
@@ -203,6 +204,55 @@ void OfSwitch::ReplyTableFeatures(std::vector<uint8_t>& out, uint32_t xid) {
   reply.Finish();
 }
 
+void OfSwitch::ReplyGroups(std::vector<uint8_t>& out, uint32_t xid, uint16_t type, uint32_t group_id) {
+  of::MultipartReply reply(out, type, xid);
+  if (type == of::kMpGroupFeatures) {
+    of::EncodeGroupFeatures(reply.item());
+    reply.EndItem();
+  } else {
+    for (const GroupStats& g : flows_.DumpGroups()) {
+      if (type == of::kMpGroup && group_id != of::kGroupAll && g.group->id != group_id) continue;
+      if (type == of::kMpGroupDesc) {
+        of::EncodeGroupDesc(reply.item(), *g.group);
+      } else {
+        of::GroupStatsEntry e{g.group->id, g.ref_count, g.total.packets, g.total.bytes,
+                              static_cast<uint32_t>(g.age_ns / 1000000000ull),
+                              static_cast<uint32_t>(g.age_ns % 1000000000ull), {}};
+        for (const dp::RuleCounters& b : g.buckets) e.buckets.emplace_back(b.packets, b.bytes);
+        of::EncodeGroupStats(reply.item(), e);
+      }
+      reply.EndItem();
+    }
+  }
+  reply.Finish();
+}
+
+void OfSwitch::ReplyMeters(std::vector<uint8_t>& out, uint32_t xid, uint16_t type, uint32_t meter_id) {
+  of::MultipartReply reply(out, type, xid);
+  if (type == of::kMpMeterFeatures) {
+    of::EncodeMeterFeatures(reply.item());
+    reply.EndItem();
+  } else {
+    for (const MeterStats& m : flows_.DumpMeters()) {
+      const dp::MeterConfig& cfg = m.meter->config();
+      if (meter_id != of::kMeterAll && cfg.id != meter_id) continue;
+      if (type == of::kMpMeterConfig) {
+        of::EncodeMeterConfig(reply.item(), cfg);
+      } else {
+        of::MeterStatsEntry e{cfg.id, m.flow_count, m.meter->packets_in(), m.meter->bytes_in(),
+                              static_cast<uint32_t>(m.age_ns / 1000000000ull),
+                              static_cast<uint32_t>(m.age_ns % 1000000000ull), {}};
+        for (size_t b = 0; b < m.meter->band_count(); ++b) {
+          e.bands.emplace_back(m.meter->band(b).packets.load(), m.meter->band(b).bytes.load());
+        }
+        of::EncodeMeterStats(reply.item(), e);
+      }
+      reply.EndItem();
+    }
+  }
+  reply.Finish();
+}
+
 void OfSwitch::HandleMultipart(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len) {
   of::MultipartRequest r;
   if (auto e = of::DecodeMultipartRequest(msg, len, &r)) return c.SendError(h.xid, *e, msg, len);
@@ -240,18 +290,18 @@ void OfSwitch::HandleMultipart(of::Connection& c, const of::Header& h, const uin
     case of::kMpPortDesc:
       ReplyPortDesc(out, h.xid);
       break;
+    case of::kMpGroup:
+    case of::kMpGroupDesc:
     case of::kMpGroupFeatures:
-    case of::kMpMeterFeatures: {
-      // Neither groups nor meters are supported yet: zero capabilities.
-      of::MultipartReply reply(out, r.type, h.xid);
-      reply.item().Zeros(r.type == of::kMpGroupFeatures ? 40 : 16);
-      reply.EndItem();
-      reply.Finish();
+      ReplyGroups(out, h.xid, r.type, r.id);
       break;
-    }
-    default:  // group, group-desc, meter, meter-config: none exist
-      of::MultipartReply(out, r.type, h.xid).Finish();
+    case of::kMpMeter:
+    case of::kMpMeterConfig:
+    case of::kMpMeterFeatures:
+      ReplyMeters(out, h.xid, r.type, r.id);
       break;
+    default:
+      return c.SendError(h.xid, of::OfError{of::kBadRequest, of::bad_request::kBadMultipart}, msg, len);
   }
   c.Send(out);
 }

@@ -45,6 +45,10 @@ Status OfSwitch::Start() {
     controllers_.push_back(Controller{std::move(e).value()});
   }
   controllers_lost_ns_ = start_ns_;
+  flows_.SetPortLiveness([this](uint32_t ofport) {
+    auto p = ports_.Find(ofport);
+    return p.ok() && p->link_up && p->forward;
+  });
   for (const PortInfo& p : ports_.List()) link_state_.emplace_back(p.spec.ofport, p.link_up);
   return Status::Ok();
 }
@@ -261,7 +265,9 @@ void OfSwitch::SendFlowRemoved() {
     of::FlowRemoved f;
     f.cookie = r.rule.cookie;
     f.priority = r.rule.priority;
-    f.reason = static_cast<uint8_t>(r.reason);
+    // OpenFlow 1.3 has no METER_DELETE reason (1.4 added it): report DELETE.
+    f.reason = r.reason == RemovedReason::kMeterDelete ? static_cast<uint8_t>(of::kRemovedDelete)
+                                                         : static_cast<uint8_t>(r.reason);
     f.table_id = r.rule.table_id;
     f.duration_sec = static_cast<uint32_t>(r.age_ns / 1000000000ull);
     f.duration_nsec = static_cast<uint32_t>(r.age_ns % 1000000000ull);
@@ -297,6 +303,7 @@ void OfSwitch::PollLinks(uint64_t) {
     } else if (it->second != p.link_up) {
       it->second = p.link_up;
       HASHI_LOG_INFO("openflow", "port %s link %s", p.spec.name.c_str(), p.link_up ? "up" : "down");
+      flows_.MarkDirty();  // fast-failover and select buckets watch links
       SendPortStatus(of::kPortModify, p);
     }
   }

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -114,12 +115,21 @@ class OfSwitch : public of::MessageSink {
   void HandleSetAsync(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
   void HandlePortMod(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
   void HandleTableMod(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
+  // Stages one decoded flow-mod in FlowDb, or says why it cannot.
+  std::optional<of::OfError> ApplyFlowMod(of::FlowMod& fm);
+  void HandleExperimenter(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
+  void HandleBundleCtrl(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
+  void HandleBundleAdd(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
+  void HandleGroupMod(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
+  void HandleMeterMod(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
   void HandleMultipart(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len);
   void ReplyFlowStats(std::vector<uint8_t>& out, uint32_t xid, const of::FlowStatsRequest& r, bool aggregate);
   void ReplyTableStats(std::vector<uint8_t>& out, uint32_t xid);
   void ReplyPortStats(std::vector<uint8_t>& out, uint32_t xid, uint32_t port_no);
   void ReplyPortDesc(std::vector<uint8_t>& out, uint32_t xid);
   void ReplyTableFeatures(std::vector<uint8_t>& out, uint32_t xid);
+  void ReplyGroups(std::vector<uint8_t>& out, uint32_t xid, uint16_t type, uint32_t group_id);
+  void ReplyMeters(std::vector<uint8_t>& out, uint32_t xid, uint16_t type, uint32_t meter_id);
   of::PortDesc DescribePort(const PortInfo& p) const;
   // Runs a packet through actions from control (packet-out, buffered
   // flow-mod); false when the frame does not parse (it is freed and counted).

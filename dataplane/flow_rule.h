@@ -33,6 +33,8 @@ enum class ActionType : uint8_t {
   kPushVlan,  // ethertype 0x8100 or 0x88a8
   kPopVlan,
   kDecTtl,
+  kGroup,     // port = group id; in a TableSet, value = the group's index
+  kMeter,     // only inside a TableSet: value = the MeterState* a rule's meter instruction names
 };
 
 struct Action {
@@ -54,6 +56,7 @@ struct Instructions {
   uint64_t metadata_value = 0;
   uint64_t metadata_mask = 0;
   uint8_t goto_table = kNoGoto;
+  uint32_t meter_id = 0;  // OpenFlow meter instruction (0: none)
 
   bool operator==(const Instructions&) const = default;
 };

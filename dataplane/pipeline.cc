@@ -4,6 +4,7 @@
 // edit must not be seen by an earlier output.
 #include "dataplane/pipeline.h"
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
@@ -32,13 +33,14 @@ struct Packet {
 // fresh set costs five stores.
 struct ActionSet {
   void Reset() {
-    pop = push = dec_ttl = output = nullptr;
+    pop = push = dec_ttl = output = group = nullptr;
     nsets = 0;
   }
   const Action* pop;
   const Action* push;
   const Action* dec_ttl;
   const Action* output;
+  const Action* group;
   const Action* sets[8];
   uint8_t nsets;
 
@@ -48,6 +50,8 @@ struct ActionSet {
       case ActionType::kPushVlan: push = &a; break;
       case ActionType::kDecTtl: dec_ttl = &a; break;
       case ActionType::kOutput: output = &a; break;
+      case ActionType::kGroup: group = &a; break;
+      case ActionType::kMeter: break;  // never in an action set
       case ActionType::kSetField:
         for (uint8_t i = 0; i < nsets; ++i) {
           if (sets[i]->field == a.field) { sets[i] = &a; return; }
@@ -122,6 +126,9 @@ class Executor {
   void ToController(Packet& p, uint8_t reason, uint8_t table, uint64_t cookie, uint16_t max_len);
   void ActionToController(Packet& p, uint64_t max_len);
   bool Apply(Packet& p, const Action& a);
+  void ExecuteGroup(Packet& p, uint64_t index);
+  bool Meter(Packet& p, MeterState* meter);
+  void RunBucket(const Packet& p, const BucketRef& b);
   HASHI_ALWAYS_INLINE int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
   void ExecuteSet(Packet& p, const ActionSet& set);
   void Miss(Packet& p, uint8_t table);
@@ -295,6 +302,11 @@ bool Executor::Apply(Packet& p, const Action& a) {
       if (!PrepareEdit(p)) return false;
       edit::PopVlan(p.m, p.layout, p.key);
       return true;
+    case ActionType::kGroup:
+      ExecuteGroup(p, a.value);
+      return true;
+    case ActionType::kMeter:
+      return Meter(p, reinterpret_cast<MeterState*>(a.value));
     case ActionType::kDecTtl:
       if (!PrepareEdit(p)) return false;
       if (!edit::DecTtl(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key)) {
@@ -341,7 +353,98 @@ void Executor::ExecuteSet(Packet& p, const ActionSet& set) {
   for (uint8_t i = 0; i < set.nsets; ++i) {
     if (!Apply(p, *set.sets[i])) return;
   }
-  if (set.output) Apply(p, *set.output);
+  if (set.group) {
+    ExecuteGroup(p, set.group->value);  // a group in the action set overrides output
+  } else if (set.output) {
+    Apply(p, *set.output);
+  }
+}
+
+// Polices p with a meter: false when a drop band applies (p is dropped). A
+// DSCP_REMARK band adds its precedence level to the DSCP's drop precedence
+// (the low bits of an AF code point), as RFC 2597 defines it.
+bool Executor::Meter(Packet& p, MeterState* meter) {
+  if (HASHI_UNLIKELY(meter == nullptr)) return true;  // deleted with the rule in flight
+  const int band = meter->Police(rte_pktmbuf_pkt_len(p.m), rte_rdtsc());
+  if (band < 0) return true;
+  const MeterBand& b = meter->config().bands[static_cast<size_t>(band)];
+  if (b.type == MeterBandType::kDrop) {
+    Drop(p, DropReason::kMeterDrop);
+    return false;
+  }
+  const uint64_t tos = p.key.Get(Field::kIpTos);
+  const uint64_t type = p.key.Get(Field::kEthType);
+  if ((type == kEthTypeIpv4 || type == kEthTypeIpv6) && b.prec_level != 0) {
+    uint64_t dscp = tos >> 2;
+    const uint64_t af_class = dscp >> 3, drop_prec = (dscp >> 1) & 3;  // AFxy = 8x + 2y
+    if ((dscp & 1) == 0 && af_class >= 1 && af_class <= 4 && drop_prec >= 1) {
+      const uint64_t raised = drop_prec + b.prec_level > 3 ? 3 : drop_prec + b.prec_level;
+      dscp = af_class << 3 | raised << 1;
+      if (!PrepareEdit(p)) return false;
+      edit::SetField(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key, Field::kIpTos, (dscp << 2) | (tos & 3));
+    }
+  }
+  return true;
+}
+
+// Runs a bucket on its own view of the packet: a second reference to the
+// same mbuf, so edits copy it first and never reach p or another bucket.
+void Executor::RunBucket(const Packet& p, const BucketRef& b) {
+  Packet q = p;
+  q.pending = kNoSlotOut;
+  q.outputs = 0;
+  q.gone = false;
+  rte_mbuf_refcnt_update(p.m, 1);
+  for (uint16_t i = 0; i < b.n_actions && !q.gone; ++i) {
+    if (!Apply(q, b.actions[i])) break;
+  }
+  Finish(q);
+}
+
+void Executor::ExecuteGroup(Packet& p, uint64_t index) {
+  if (HASHI_UNLIKELY(index >= ts_.group_count())) {
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoSuchGroup)]);
+    return;
+  }
+  const GroupRef& g = ts_.group(index);
+  RuleCounters* gc = ts_.group_counters(ctx_.index) + g.counter_index;
+  const uint32_t len = rte_pktmbuf_pkt_len(p.m);
+  Bump(gc[0].packets);
+  Bump(gc[0].bytes, len);
+  p.outputs++;  // the group took the packet, even if no bucket outputs it
+  int chosen = -1;
+  switch (g.type) {
+    case GroupType::kAll:
+      for (uint16_t b = 0; b < g.n_buckets; ++b) {
+        Bump(gc[1 + b].packets);
+        Bump(gc[1 + b].bytes, len);
+        RunBucket(p, g.buckets[b]);
+      }
+      return;
+    case GroupType::kIndirect:
+      chosen = g.n_buckets ? 0 : -1;
+      break;
+    case GroupType::kFastFailover:
+      for (uint16_t b = 0; b < g.n_buckets && chosen < 0; ++b) {
+        if (g.buckets[b].live) chosen = b;
+      }
+      break;
+    case GroupType::kSelect:
+      if (g.total_weight != 0) {
+        const uint32_t pick = HashFullKey(p.key) % g.total_weight;
+        for (uint16_t b = 0; b < g.n_buckets && chosen < 0; ++b) {
+          if (g.buckets[b].live && pick < g.buckets[b].weight_end) chosen = b;
+        }
+      }
+      break;
+  }
+  if (chosen < 0) {
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kGroupNoLiveBucket)]);
+    return;
+  }
+  Bump(gc[1 + chosen].packets);
+  Bump(gc[1 + chosen].bytes, len);
+  RunBucket(p, g.buckets[chosen]);
 }
 
 void Executor::Miss(Packet& p, uint8_t table) {

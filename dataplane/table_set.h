@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "dataplane/flow_table.h"
+#include "dataplane/group.h"
+#include "dataplane/meter.h"
 
 namespace hashi::dp {
 
@@ -34,13 +36,29 @@ struct TableCounters {
   uint64_t missed = 0;
 };
 
+// A group for TableSet::Build, with its buckets' liveness.
+struct GroupInput {
+  const Group* group;
+  std::vector<bool> bucket_live;
+};
+
+// Groups and meters the rules of a TableSet may name.
+struct PipelineObjects {
+  std::vector<GroupInput> groups;
+  std::vector<MeterState*> meters;  // found by config().id
+};
+
 class TableSet {
  public:
   // rules: every rule in every table; index i in the vector is the rule's
-  // counter index. num_workers sizes the per-worker counter arrays.
+  // counter index. num_workers sizes the per-worker counter arrays. A group
+  // action's value becomes the index of its group in groups (kNoGroup when
+  // the id is unknown).
   static std::unique_ptr<TableSet> Build(std::vector<const FlowRule*> rules,
                                          const std::array<TableMiss, kMaxTables>& miss,
-                                         unsigned num_workers, uint64_t version);
+                                         unsigned num_workers, uint64_t version,
+                                         const PipelineObjects& objects = {});
+  static constexpr uint64_t kNoGroup = ~0ull;
 
   const FlowTable* table(uint8_t id) const { return tables_[id].get(); }
   TableMiss miss(uint8_t id) const { return miss_[id]; }
@@ -49,7 +67,13 @@ class TableSet {
   size_t rule_count() const { return rules_.size(); }
   const FlowRule* rule(uint32_t index) const { return rules_[index]; }
 
+  size_t group_count() const { return groups_.size(); }
+  const GroupRef& group(uint64_t index) const { return groups_[index]; }
+
   RuleCounters* counters(unsigned worker) const { return counters_[worker].get(); }
+  // Group and bucket counters (GroupRef::counter_index).
+  RuleCounters* group_counters(unsigned worker) const { return group_counters_[worker].get(); }
+  RuleCounters SumGroupCounters(uint32_t index) const;
   TableCounters* table_counters(unsigned worker) const { return table_counters_[worker].get(); }
   // Sum over workers of rule index's counters.
   RuleCounters SumCounters(uint32_t index) const;
@@ -61,7 +85,10 @@ class TableSet {
   std::array<std::unique_ptr<FlowTable>, kMaxTables> tables_{};
   std::array<TableMiss, kMaxTables> miss_{};
   std::vector<const FlowRule*> rules_;
-  std::vector<Action> actions_;  // every rule's actions, referenced by RuleRef
+  std::vector<Action> actions_;  // every rule's and bucket's actions, referenced by RuleRef/BucketRef
+  std::vector<GroupRef> groups_;
+  std::vector<BucketRef> buckets_;
+  std::vector<std::unique_ptr<RuleCounters[]>> group_counters_;
   std::vector<std::unique_ptr<RuleCounters[]>> counters_;
   std::vector<std::unique_ptr<TableCounters[]>> table_counters_;
 };

@@ -77,9 +77,13 @@ std::optional<OfError> DecodeOne(uint16_t type, Reader body, const ActionContext
     case kSetField:
       return DecodeSetField(body, ctx.match, ctx.mask, out);
     case kGroup:
-      // No group table exists yet, so every group id is unknown.
+      // Whether the group exists is the handler's check (OFPBAC_BAD_OUT_GROUP).
       if (body.remaining() != 4) return ActErr(bad_action::kBadLen);
-      return ActErr(bad_action::kBadOutGroup);
+      a.type = ActionType::kGroup;
+      a.port = body.U32();
+      if (a.port > kGroupMax) return ActErr(bad_action::kBadOutGroup);
+      out->push_back(a);
+      return std::nullopt;
     case kSetQueue:
       if (body.remaining() != 4) return ActErr(bad_action::kBadLen);
       return ActErr(bad_action::kBadQueue);  // no queues are configured
@@ -148,6 +152,7 @@ std::optional<OfError> DecodeInstructions(Reader r, uint8_t table_id, const Acti
       case kMeter:
         if (len != 8) return InsErr(bad_instruction::kBadLen);
         out->meter_id = body.U32();
+        out->ins.meter_id = out->meter_id;
         break;
     }
   }
@@ -218,15 +223,22 @@ void EncodeActions(Writer& w, const std::vector<Action>& actions, const dp::Flow
       case ActionType::kSetField:
         WriteSetField(w, actions, &i, match);
         break;
+      case ActionType::kGroup:
+        w.U16(kGroup);
+        w.U16(8);
+        w.U32(a.port);
+        break;
+      case ActionType::kMeter:
+        break;  // the meter instruction, encoded by EncodeInstructions
     }
   }
 }
 
-void EncodeInstructions(Writer& w, const dp::Instructions& ins, const dp::FlowKey& match, uint32_t meter_id) {
-  if (meter_id != 0) {
+void EncodeInstructions(Writer& w, const dp::Instructions& ins, const dp::FlowKey& match) {
+  if (ins.meter_id != 0) {
     w.U16(kMeter);
     w.U16(8);
-    w.U32(meter_id);
+    w.U32(ins.meter_id);
   }
   auto list = [&](uint16_t type, const std::vector<Action>& actions) {
     const size_t start = w.size();

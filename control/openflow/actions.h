@@ -25,7 +25,7 @@ std::optional<OfError> DecodeActions(Reader r, const ActionContext& ctx, std::ve
 
 struct DecodedInstructions {
   dp::Instructions ins;
-  uint32_t meter_id = 0;  // OFPIT_METER (0: none)
+  uint32_t meter_id = 0;  // OFPIT_METER (0: none); also in ins.meter_id
 };
 
 // Decodes the instruction list that fills the rest of r; table_id is the
@@ -34,7 +34,6 @@ std::optional<OfError> DecodeInstructions(Reader r, uint8_t table_id, const Acti
                                           DecodedInstructions* out);
 
 void EncodeActions(Writer& w, const std::vector<dp::Action>& actions, const dp::FlowKey& match);
-void EncodeInstructions(Writer& w, const dp::Instructions& ins, const dp::FlowKey& match,
-                        uint32_t meter_id = 0);
+void EncodeInstructions(Writer& w, const dp::Instructions& ins, const dp::FlowKey& match);
 
 }  // namespace hashi::of

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,13 @@ class Connection {
   uint64_t packet_ins_sent = 0;
   uint64_t packet_ins_limited = 0;
   uint64_t messages_in = 0;
+  // Bundles this connection has open (ONF EXT-230 / OpenFlow 1.4 bundles).
+  struct Bundle {
+    uint16_t flags = 0;
+    bool closed = false;
+    std::vector<std::vector<uint8_t>> messages;
+  };
+  std::map<uint32_t, Bundle> bundles;
 
  private:
   void ReadInput(uint64_t now_ns, MessageSink& sink);

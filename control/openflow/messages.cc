@@ -227,8 +227,14 @@ void EncodeError(std::vector<uint8_t>& out, uint32_t xid, OfError e, const uint8
                  uint8_t version) {
   Writer w(out);
   const size_t at = w.Begin(kError, xid, version);
-  w.U16(e.type);
-  w.U16(e.code);
+  if (e.type == kBundleFailedType) {  // 1.3: ofp_error_experimenter_msg, ONF code 2300 + n
+    w.U16(0xffff);
+    w.U16(static_cast<uint16_t>(kOnfBundleControl + e.code));
+    w.U32(kOnfExperimenterId);
+  } else {
+    w.U16(e.type);
+    w.U16(e.code);
+  }
   if (data != nullptr) w.Bytes(data, len < 64 ? len : 64);
   w.End(at);
 }

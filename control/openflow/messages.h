@@ -14,6 +14,8 @@
 #include "control/openflow/match.h"
 #include "control/openflow/wire.h"
 #include "dataplane/flow_key.h"
+#include "dataplane/group.h"
+#include "dataplane/meter.h"
 
 namespace hashi::of {
 
@@ -220,5 +222,86 @@ struct PortStats {
   uint32_t duration_sec = 0, duration_nsec = 0;
 };
 void EncodePortStats(Writer& w, const PortStats& s);
+
+// ---- Groups and meters (group_meter_codec.cc) ----
+
+enum GroupModCommand : uint16_t { kGroupAdd = 0, kGroupModify = 1, kGroupDelete = 2 };
+struct GroupMod {
+  uint16_t command = 0;
+  dp::Group group;
+};
+std::optional<OfError> DecodeGroupMod(const uint8_t* msg, size_t len, GroupMod* out);
+
+enum MeterModCommand : uint16_t { kMeterAdd = 0, kMeterModify = 1, kMeterDelete = 2 };
+inline constexpr uint32_t kMeterMax = 0xffff0000;
+inline constexpr uint32_t kMeterAll = 0xffffffff;
+inline constexpr size_t kMaxMeterBands = 8;
+struct MeterMod {
+  uint16_t command = 0;
+  dp::MeterConfig config;
+};
+std::optional<OfError> DecodeMeterMod(const uint8_t* msg, size_t len, MeterMod* out);
+
+void EncodeGroupDesc(Writer& w, const dp::Group& g);
+struct GroupStatsEntry {
+  uint32_t group_id = 0, ref_count = 0;
+  uint64_t packets = 0, bytes = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> buckets;  // packets, bytes
+};
+void EncodeGroupStats(Writer& w, const GroupStatsEntry& g);
+void EncodeGroupFeatures(Writer& w);
+
+void EncodeMeterConfig(Writer& w, const dp::MeterConfig& m);
+struct MeterStatsEntry {
+  uint32_t meter_id = 0, flow_count = 0;
+  uint64_t packets_in = 0, bytes_in = 0;
+  uint32_t duration_sec = 0, duration_nsec = 0;
+  std::vector<std::pair<uint64_t, uint64_t>> bands;  // packets, bytes
+};
+void EncodeMeterStats(Writer& w, const MeterStatsEntry& m);
+void EncodeMeterFeatures(Writer& w);
+
+// ---- Bundles: the ONF extension (EXT-230) that carries OpenFlow 1.4
+// bundles over 1.3, as ovs-ofctl --bundle uses it (bundle_codec.cc) ----
+
+inline constexpr uint32_t kOnfExperimenterId = 0x4f4e4600;
+inline constexpr uint32_t kOnfBundleControl = 2300;
+inline constexpr uint32_t kOnfBundleAdd = 2301;
+enum BundleCtrlType : uint16_t {
+  kBundleOpenRequest = 0, kBundleOpenReply = 1, kBundleCloseRequest = 2, kBundleCloseReply = 3,
+  kBundleCommitRequest = 4, kBundleCommitReply = 5, kBundleDiscardRequest = 6, kBundleDiscardReply = 7,
+};
+inline constexpr uint16_t kBundleAtomic = 1;
+inline constexpr uint16_t kBundleOrdered = 2;
+// OFPBFC_* codes; over 1.3 they travel as experimenter errors 2300 + code.
+namespace bundle_failed {
+enum : uint16_t {
+  kUnknown = 0, kEperm = 1, kBadId = 2, kBundleExist = 3, kBundleClosed = 4, kOutOfBundles = 5,
+  kBadType = 6, kBadFlags = 7, kMsgBadLen = 8, kMsgBadXid = 9, kMsgUnsup = 10, kMsgConflict = 11,
+  kMsgTooMany = 12, kMsgFailed = 13, kTimeout = 14, kBundleInProgress = 15,
+};
+}
+
+struct BundleCtrl {
+  uint32_t bundle_id = 0;
+  uint16_t type = 0;
+  uint16_t flags = 0;
+};
+struct BundleAdd {
+  uint32_t bundle_id = 0;
+  uint16_t flags = 0;
+  const uint8_t* inner = nullptr;  // the bundled message, header included
+  size_t inner_len = 0;
+};
+// The experimenter id and type of an OFPT_EXPERIMENTER message.
+std::optional<OfError> DecodeExperimenterHeader(const uint8_t* msg, size_t len, uint32_t* experimenter,
+                                                uint32_t* exp_type);
+// Bundle errors come back as {kBundleFailedType, code}; EncodeError writes
+// them in the 1.3 experimenter form.
+inline constexpr uint16_t kBundleFailedType = 17;
+std::optional<OfError> DecodeBundleCtrl(const uint8_t* msg, size_t len, BundleCtrl* out);
+std::optional<OfError> DecodeBundleAdd(const uint8_t* msg, size_t len, BundleAdd* out);
+void EncodeBundleReply(std::vector<uint8_t>& out, uint32_t xid, const BundleCtrl& reply);
 
 }  // namespace hashi::of

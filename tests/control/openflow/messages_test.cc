@@ -242,10 +242,11 @@ TEST(OfMessages, MalformedFlowModsGetTheSpecCodes) {
   EXPECT_EQ(e("0004 0018 00000000 0000 0010 00000000 0000 000000000000"), (OfError{kBadAction, bad_action::kBadOutPort}));
   EXPECT_EQ(e("0004 0018 00000000 0000 0010 ffffffff 0000 000000000000"), (OfError{kBadAction, bad_action::kBadOutPort}));
   EXPECT_EQ(e("0004 0018 00000000 0000 0010 fffffff9 0000 000000000000"), (OfError{kBadAction, bad_action::kBadOutPort}));
-  // PUSH_MPLS (unsupported), PUSH_VLAN with a bad ethertype, GROUP (no such group), SET_QUEUE.
+  // PUSH_MPLS (unsupported), PUSH_VLAN with a bad ethertype, GROUP beyond
+  // OFPG_MAX (an unknown but valid id is the handler's check), SET_QUEUE.
   EXPECT_EQ(e("0004 0010 00000000 0013 0008 8847 0000"), (OfError{kBadAction, bad_action::kBadType}));
   EXPECT_EQ(e("0004 0010 00000000 0011 0008 0800 0000"), (OfError{kBadAction, bad_action::kBadArgument}));
-  EXPECT_EQ(e("0004 0010 00000000 0016 0008 00000005"), (OfError{kBadAction, bad_action::kBadOutGroup}));
+  EXPECT_EQ(e("0004 0010 00000000 0016 0008 ffffff01"), (OfError{kBadAction, bad_action::kBadOutGroup}));
   EXPECT_EQ(e("0004 0010 00000000 0015 0008 00000001"), (OfError{kBadAction, bad_action::kBadQueue}));
   EXPECT_EQ(e("0004 0018 00000000 ffff 0010 00002320 0000000000000000"), (OfError{kBadAction, bad_action::kBadExperimenter}));
   // Set-field TCP_DST on a flow that matches IPv4 but no transport protocol.
