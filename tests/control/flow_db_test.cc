@@ -100,5 +100,111 @@ TEST_F(FlowDbTest, CountersSurviveRebuilds) {
   }
 }
 
+TEST_F(FlowDbTest, ModifyAndDeleteSelectByCookieMaskAndOutPort) {
+  FlowDb db(*dp_);
+  dp::FlowRule a = F("priority=5,in_port=1 actions=output:2");
+  a.cookie = 0x1f;
+  dp::FlowRule b = F("priority=5,in_port=2 actions=output:3");
+  b.cookie = 0x2f;
+  ASSERT_TRUE(db.Add(a).ok());
+  ASSERT_TRUE(db.Add(b).ok());
+  FlowFilter by_cookie;
+  by_cookie.cookie = 0x10;
+  by_cookie.cookie_mask = 0xf0;
+  dp::Instructions drop;
+  EXPECT_EQ(db.Modify(by_cookie, drop, false), 1u);  // only a (cookie 0x1f)
+  FlowFilter by_port;
+  by_port.out_port = 3;
+  EXPECT_EQ(db.Delete(by_port), 1u);  // only b outputs to 3
+  ASSERT_EQ(db.size(), 1u);
+  EXPECT_TRUE(db.Dump()[0].rule->instructions.apply.empty());
+}
+
+TEST_F(FlowDbTest, OverlapNeedsSamePriorityAndACommonPacket) {
+  FlowDb db(*dp_);
+  ASSERT_TRUE(db.Add(F("priority=5,ip,nw_dst=10.0.0.0/8 actions=drop")).ok());
+  EXPECT_TRUE(db.Overlaps(F("priority=5,ip,nw_dst=10.1.0.0/16 actions=drop")));
+  EXPECT_FALSE(db.Overlaps(F("priority=6,ip,nw_dst=10.1.0.0/16 actions=drop")));
+  EXPECT_FALSE(db.Overlaps(F("priority=5,ip,nw_dst=11.0.0.0/8 actions=drop")));
+}
+
+TEST_F(FlowDbTest, TimeoutsExpireWithReasonsAndFinalCounts) {
+  FlowDb db(*dp_);
+  dp::FlowRule hard = F("priority=5,in_port=1,hard_timeout=2 actions=output:2");
+  hard.flags = kFlagSendFlowRem;
+  dp::FlowRule idle = F("priority=5,in_port=2,idle_timeout=1 actions=output:1");
+  const uint64_t t0 = 1'000'000'000'000ull;
+  ASSERT_TRUE(db.Add(hard, t0).ok());
+  ASSERT_TRUE(db.Add(idle, t0).ok());
+  db.Commit();
+  EXPECT_EQ(db.ExpireFlows(t0 + 500'000'000ull), 0u);
+  EXPECT_EQ(db.ExpireFlows(t0 + 1'500'000'000ull), 1u);  // idle for 1.5 s
+  EXPECT_EQ(db.ExpireFlows(t0 + 2'500'000'000ull), 1u);  // 2.5 s old
+  db.Commit();
+  auto removed = db.TakeRemoved();
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_EQ(removed[0].reason, RemovedReason::kIdleTimeout);
+  EXPECT_EQ(removed[1].reason, RemovedReason::kHardTimeout);
+  EXPECT_EQ(removed[1].rule.flags, kFlagSendFlowRem);
+}
+
+TEST_F(FlowDbTest, RollbackUndoesEveryChangeOfTheTransaction) {
+  FlowDb db(*dp_);
+  ASSERT_TRUE(db.Add(F("priority=5,in_port=1 actions=output:2")).ok());
+  ASSERT_TRUE(db.Add(F("priority=5,in_port=2 actions=output:1")).ok());
+  db.Commit();
+  const uint64_t version = dp_->tables()->version();
+  db.BeginTransaction();
+  ASSERT_TRUE(db.Add(F("priority=5,in_port=1 actions=output:3")).ok());  // replace
+  ASSERT_TRUE(db.Add(F("priority=9,in_port=3 actions=output:1")).ok());  // new
+  FlowFilter two;
+  two.match = F("in_port=2 actions=drop").match;
+  two.mask = F("in_port=2 actions=drop").mask;
+  EXPECT_EQ(db.Delete(two), 1u);
+  db.RollbackTransaction();
+  EXPECT_EQ(db.size(), 2u);
+  for (const auto& s : db.Dump()) {
+    const uint64_t in = s.rule->match.Get(dp::Field::kInPort);
+    EXPECT_TRUE(in == 1 || in == 2);
+    if (in == 1) {
+      EXPECT_EQ(s.rule->instructions.apply[0].port, 2u);
+    }
+  }
+  db.Commit();  // publishes the same rules again; nothing was removed
+  EXPECT_GT(dp_->tables()->version(), version);
+  EXPECT_TRUE(db.TakeRemoved().empty());
+  EXPECT_EQ(dp_->tables()->rule_count(), 2u);
+}
+
+TEST_F(FlowDbTest, DeletingAGroupOrMeterRemovesTheRulesThatUseIt) {
+  FlowDb db(*dp_);
+  dp::Group g;
+  g.id = 4;
+  g.type = dp::GroupType::kIndirect;
+  g.buckets.push_back(dp::Bucket{});
+  db.SetGroup(g);
+  dp::MeterConfig m;
+  m.id = 9;
+  m.flags = dp::kMeterPktps;
+  m.bands.push_back(dp::MeterBand{dp::MeterBandType::kDrop, 100, 0, 0});
+  db.SetMeter(m);
+  ASSERT_TRUE(db.Add(F("priority=5,in_port=1 actions=group:4")).ok());
+  ASSERT_TRUE(db.Add(F("priority=5,in_port=2 actions=meter:9,output:1")).ok());
+  ASSERT_TRUE(db.Add(F("priority=5,in_port=3 actions=output:1")).ok());
+  db.Commit();
+  EXPECT_EQ(db.DumpGroups()[0].ref_count, 1u);
+  EXPECT_EQ(db.DumpMeters()[0].flow_count, 1u);
+  db.DeleteGroup(4);
+  db.DeleteMeter(9);
+  db.Commit();
+  EXPECT_EQ(db.size(), 1u);
+  EXPECT_FALSE(db.HasGroup(4));
+  EXPECT_FALSE(db.HasMeter(9));
+  auto removed = db.TakeRemoved();
+  ASSERT_EQ(removed.size(), 2u);
+  EXPECT_EQ(removed[0].reason, RemovedReason::kGroupDelete);
+  EXPECT_EQ(removed[1].reason, RemovedReason::kMeterDelete);
+}
+
 }  // namespace
 }  // namespace hashi::ctl
