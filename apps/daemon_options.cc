@@ -105,6 +105,7 @@ const char* DaemonUsage() {
          "  --stats-interval SEC        print counters every SEC seconds\n"
          "  --duration SEC              exit after SEC seconds (default: run until SIGINT/SIGTERM)\n"
          "  --log-level LEVEL           debug|info|warn|error\n"
+         "  --mgmt PATH                 hashictl's socket (default /var/run/hashi/hashi.ctl; none)\n"
          "OpenFlow 1.3:\n"
          "  --listen ENDPOINT           accept connections: ptcp:[PORT][:IP] or punix:PATH\n"
          "  --controller ENDPOINT       connect to a controller: tcp:IP[:PORT] or unix:PATH\n"
@@ -169,6 +170,10 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       auto s = need("an endpoint");
       if (!s.ok()) return s.status();
       (a == "--listen" ? o.openflow.listen : o.openflow.controllers).push_back(*s);
+    } else if (a == "--mgmt") {
+      auto s = need("a socket path (or none)");
+      if (!s.ok()) return s.status();
+      o.mgmt_socket = *s == "none" ? "" : *s;
     } else if (a == "--fail-mode") {
       auto s = need("standalone or secure");
       if (!s.ok()) return s.status();

@@ -23,6 +23,7 @@ struct DaemonOptions {
   double duration_sec = 0;
   uint32_t mac_aging_sec = 300;
   std::string log_level = "info";
+  std::string mgmt_socket = "/var/run/hashi/hashi.ctl";  // hashictl's socket ("" = none)
   // OpenFlow: passive listeners, controllers, fail mode and session limits.
   ctl::OfSwitchOptions openflow;
 };

@@ -16,7 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "apps/daemon_options.h"
+#include "apps/mgmt_commands.h"
+#include "control/mgmt_server.h"
 #include "common/log.h"
 #include "control/flow_db.h"
 #include "control/flow_parser.h"
@@ -171,6 +175,17 @@ int Run(int argc, char** argv) {
       return 2;
     }
 
+    hashi::ctl::MgmtServer mgmt;
+    if (!opts->mgmt_socket.empty()) {
+      const std::string dir = opts->mgmt_socket.substr(0, opts->mgmt_socket.rfind('/'));
+      if (!dir.empty()) ::mkdir(dir.c_str(), 0755);
+      if (Status s = mgmt.Listen(opts->mgmt_socket); !s.ok()) {
+        std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
+        return 2;
+      }
+      hashi::app::RegisterCommands(mgmt, hashi::app::SwitchParts{dp, ports, db, ofswitch});
+    }
+
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
     if (Status s = dp.Start(lcores); !s.ok()) {
@@ -186,6 +201,7 @@ int Run(int argc, char** argv) {
     rte_mbuf* pin[64];
     while (!g_stop.load()) {
       ofswitch.Run(10);
+      mgmt.Poll(0);
       telemetry.flow_count.store(db.size());
       dp.rcu().Reclaim();
       const auto now = std::chrono::steady_clock::now();

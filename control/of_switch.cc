@@ -53,6 +53,31 @@ Status OfSwitch::Start() {
   return Status::Ok();
 }
 
+Status OfSwitch::SetControllers(const std::vector<std::string>& targets) {
+  std::vector<Controller> next;
+  for (const std::string& text : targets) {
+    auto e = of::ParseEndpoint(text);
+    if (!e.ok()) return e.status();
+    if (e->passive) return Status::Error("a controller needs an active endpoint (tcp:, unix:), got '" + text + "'");
+    if (e->tls) return Status::Error("'" + text + "': TLS endpoints are not supported yet");
+    next.push_back(Controller{std::move(e).value()});
+  }
+  for (Conn& c : conns_) {
+    if (c.controller >= 0) c.c->Close("controller removed by the operator");
+  }
+  Reap(SteadyNowNs());
+  controllers_ = std::move(next);
+  opts_.controllers = targets;
+  controllers_lost_ns_ = SteadyNowNs();
+  if (controllers_.empty()) flows_.SetFailOpen(false);
+  return Status::Ok();
+}
+
+void OfSwitch::SetFailMode(FailMode mode) {
+  opts_.fail_mode = mode;
+  if (mode == FailMode::kSecure) flows_.SetFailOpen(false);
+}
+
 void OfSwitch::Stop() {
   for (Conn& c : conns_) c.c->Close("switch stopping");
   conns_.clear();

@@ -60,6 +60,16 @@ class OfSwitch : public of::MessageSink {
 
   void OnMessage(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len) override;
 
+  // Replaces the controller list (empty: none); connections to controllers
+  // no longer listed are closed.
+  Status SetControllers(const std::vector<std::string>& targets);
+  void SetFailMode(FailMode mode);
+  FailMode fail_mode() const { return opts_.fail_mode; }
+  // Commits staged flow changes now (management commands) and sends the
+  // FLOW_REMOVED messages that result.
+  void CommitNow() { MaybeCommit(SteadyNowNs(), true); }
+  const std::vector<std::string>& listeners() const { return opts_.listen; }
+
   // Status for show/telemetry.
   struct ConnectionInfo {
     std::string name;

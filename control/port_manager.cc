@@ -1,6 +1,7 @@
 // PortManager: opening devices, queue assignment and the first PortMap.
 #include "control/port_manager.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <cstdlib>
@@ -49,35 +50,61 @@ Status PortManager::Open(const std::vector<PortSpec>& specs) {
     }
     if (!names.insert(s.name).second) return Status::Error("port name '" + s.name + "' declared twice");
   }
-  const unsigned workers = datapath_.num_workers();
   auto map = std::make_unique<dp::PortMap>();
-  unsigned next_worker = 0;
-  for (const PortSpec& s : specs) {
-    dpdk::EthPortConfig cfg;
-    cfg.devargs = s.devargs;
-    cfg.rx_queues = static_cast<uint16_t>(workers);
-    cfg.tx_queues = static_cast<uint16_t>(workers + 1);
-    cfg.min_tx_queues = static_cast<uint16_t>(workers);
-    cfg.pool_for_socket = [this](int socket) { return PoolFor(socket); };
-    auto port = dpdk::EthPort::Open(cfg);
-    if (!port.ok()) return Status::Error("port " + s.name + ": " + port.error());
-    if (port->id() >= dp::kMaxEthPorts) return Status::Error("port " + s.name + ": DPDK port id too large");
-    datapath_.SetControlTxQueue(port->id(), port->tx_queues() > workers);
-    for (uint16_t q = 0; q < port->rx_queues(); ++q) {
-      datapath_.AssignRxQueue(next_worker, dp::RxQueueRef{port->id(), q});
-      next_worker = (next_worker + 1) % workers;
-    }
-    dp::PortBinding b;
-    b.ofport = s.ofport;
-    b.kind = dp::BindingKind::kLocal;
-    b.eth_port = port->id();
-    b.name = s.name;
-    HASHI_RETURN_IF_ERROR(map->Bind(b));
-    HASHI_LOG_INFO("ports", "port %s: OpenFlow %u, DPDK port %u (%s), %u rx queues", s.name.c_str(),
-                   s.ofport, port->id(), s.devargs.c_str(), port->rx_queues());
-    ports_.push_back(Open_{s, std::move(port).value(), true, true, SteadyNs()});
-  }
+  for (const PortSpec& s : specs) HASHI_RETURN_IF_ERROR(OpenOne(s, *map));
   datapath_.PublishPorts(std::move(map));
+  return Status::Ok();
+}
+
+Status PortManager::OpenOne(const PortSpec& s, dp::PortMap& map) {
+  const unsigned workers = datapath_.num_workers();
+  dpdk::EthPortConfig cfg;
+  cfg.devargs = s.devargs;
+  cfg.rx_queues = static_cast<uint16_t>(workers);
+  cfg.tx_queues = static_cast<uint16_t>(workers + 1);
+  cfg.min_tx_queues = static_cast<uint16_t>(workers);
+  cfg.pool_for_socket = [this](int socket) { return PoolFor(socket); };
+  auto port = dpdk::EthPort::Open(cfg);
+  if (!port.ok()) return Status::Error("port " + s.name + ": " + port.error());
+  if (port->id() >= dp::kMaxEthPorts) return Status::Error("port " + s.name + ": DPDK port id too large");
+  datapath_.SetControlTxQueue(port->id(), port->tx_queues() > workers);
+  for (uint16_t q = 0; q < port->rx_queues(); ++q) {
+    map.AddRxQueue(next_worker_, dp::RxQueueRef{port->id(), q});
+    next_worker_ = (next_worker_ + 1) % workers;
+  }
+  dp::PortBinding b;
+  b.ofport = s.ofport;
+  b.kind = dp::BindingKind::kLocal;
+  b.eth_port = port->id();
+  b.name = s.name;
+  HASHI_RETURN_IF_ERROR(map.Bind(b));
+  HASHI_LOG_INFO("ports", "port %s: OpenFlow %u, DPDK port %u (%s), %u rx queues", s.name.c_str(), s.ofport,
+                 port->id(), s.devargs.c_str(), port->rx_queues());
+  ports_.push_back(Open_{s, std::move(port).value(), true, true, SteadyNs()});
+  return Status::Ok();
+}
+
+Status PortManager::AddPort(const PortSpec& spec) {
+  for (const Open_& p : ports_) {
+    if (p.spec.ofport == spec.ofport) return Status::Error("OpenFlow port " + std::to_string(spec.ofport) + " is in use");
+    if (p.spec.name == spec.name) return Status::Error("port name '" + spec.name + "' is in use");
+  }
+  auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
+  HASHI_RETURN_IF_ERROR(OpenOne(spec, *map));
+  datapath_.PublishPorts(std::move(map));
+  return Status::Ok();
+}
+
+Status PortManager::DeletePort(const std::string& name) {
+  auto it = std::find_if(ports_.begin(), ports_.end(), [&](const Open_& p) { return p.spec.name == name; });
+  if (it == ports_.end()) return Status::Error("no port named '" + name + "'");
+  auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
+  HASHI_RETURN_IF_ERROR(map->Unbind(it->spec.ofport));
+  map->RemoveRxQueues(it->port.id());
+  datapath_.PublishPorts(std::move(map));
+  datapath_.rcu().Synchronize();  // no worker polls it or holds packets for it now
+  HASHI_LOG_INFO("ports", "port %s (OpenFlow %u) removed", name.c_str(), it->spec.ofport);
+  ports_.erase(it);
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,6 +47,11 @@ class PortManager {
   // Opens every port, assigns rx queues to workers and publishes the PortMap.
   // Must run before the workers start.
   Status Open(const std::vector<PortSpec>& specs);
+  // Adds one port while the switch runs (one PortMap publish).
+  Status AddPort(const PortSpec& spec);
+  // Removes a port by name: unpublishes it, waits for a grace period (no
+  // worker polls or sends to it any more), then closes the device.
+  Status DeletePort(const std::string& name);
   std::vector<PortInfo> List() const;
   const PortSpec* FindByEthPort(uint16_t eth_port) const;
   // The port with OpenFlow number ofport, if any.
@@ -64,8 +70,12 @@ class PortManager {
   Result<rte_mempool*> ControlPool();
 
  private:
+  // Opens spec's device into map (bindings and rx queues), not yet published.
+  Status OpenOne(const PortSpec& spec, dp::PortMap& map);
+
   dp::Datapath& datapath_;
   unsigned mbufs_per_socket_;
+  unsigned next_worker_ = 0;
   std::map<int, dpdk::Mempool> pools_;  // declared before ports_: outlives them
   struct Open_ {
     PortSpec spec;
@@ -74,7 +84,7 @@ class PortManager {
     bool receive = true;
     uint64_t opened_ns = 0;
   };
-  std::vector<Open_> ports_;
+  std::list<Open_> ports_;  // a list: EthPort cannot be move-assigned
 };
 
 }  // namespace hashi::ctl

@@ -70,7 +70,7 @@ Result<std::unique_ptr<Datapath>> Datapath::Create(unsigned num_workers) {
 }
 
 Datapath::Datapath(unsigned num_workers, dpdk::Rcu rcu)
-    : rcu_(std::move(rcu)), rx_queues_(num_workers) {
+    : rcu_(std::move(rcu)) {
   for (unsigned w = 0; w < num_workers; ++w) {
     auto ctx = std::make_unique<WorkerContext>();
     ctx->index = w;
@@ -123,7 +123,7 @@ void Datapath::PollOnce(unsigned w) {
   const PortMap* pm = ports_.load(std::memory_order_acquire);
   bool busy = false;
   if (ctx.inject != nullptr && !rte_ring_empty(ctx.inject)) TakeInjected(ctx);
-  for (const RxQueueRef& q : rx_queues_[w]) {
+  for (const RxQueueRef& q : pm->rx_queues(w)) {
     rte_mbuf* pkts[kMaxBurst];
     const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, kMaxBurst);
     if (n == 0) continue;
@@ -151,7 +151,7 @@ void Datapath::RunWorker(unsigned w) {
     return;
   }
   HASHI_LOG_INFO("worker", "worker %u on lcore %u polls %zu rx queues", w, rte_lcore_id(),
-                 rx_queues_[w].size());
+                 ports()->rx_queues(w).size());
   while (!stop_.load(std::memory_order_relaxed)) {
     PollOnce(w);
     rcu_.Quiescent(w);

@@ -5,7 +5,7 @@
 // tells control when an old snapshot is no longer read, the shared MAC
 // learning table, and one WorkerContext per worker. Control publishes with
 // PublishTables/PublishPorts (one release store each); workers load both once
-// per burst. A worker polls the (DPDK port, rx queue) pairs assigned to it,
+// per burst. A worker polls the (DPDK port, rx queue) pairs the PortMap assigns it,
 // flushes its tx buffers and reports a quiescent state every loop.
 //
 // Threads: every method not marked "worker" is for the control thread only.
@@ -25,11 +25,6 @@
 #include "dataplane/table_set.h"
 
 namespace hashi::dp {
-
-struct RxQueueRef {
-  uint16_t port;
-  uint16_t queue;
-};
 
 // Totals over all workers, read by control.
 struct DatapathTotals {
@@ -64,8 +59,6 @@ class Datapath {
   MacTable& macs() { return macs_; }
   dpdk::Rcu& rcu() { return rcu_; }
 
-  void AssignRxQueue(unsigned worker, RxQueueRef q) { rx_queues_[worker].push_back(q); }
-  const std::vector<RxQueueRef>& rx_queues(unsigned worker) const { return rx_queues_[worker]; }
 
   // Publishes ts, waits for a grace period and returns the previous TableSet,
   // which no worker reads any more (its counters are final).
@@ -101,7 +94,6 @@ class Datapath {
   std::vector<std::unique_ptr<WorkerContext>> workers_;
   std::unique_ptr<WorkerContext> control_;
   std::atomic<bool> invalid_ttl_to_controller_{false};
-  std::vector<std::vector<RxQueueRef>> rx_queues_;
   std::vector<dpdk::Ring> packet_in_rings_;
   std::vector<dpdk::Ring> handoff_rings_;  // control -> worker 0 tx (control_->tx_handoff)
   std::vector<unsigned> lcores_;

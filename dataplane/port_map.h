@@ -11,6 +11,9 @@
 // their next burst and the old map is freed after a grace period. Tunnel
 // bindings join with the GRE issue.
 //
+// It also lists the rx queues each worker polls, so adding or removing a
+// port is one more publish.
+//
 // Who reads, who writes: built by control, read by workers, never modified
 // after publication. The hold ring is multi-producer (workers) and
 // single-consumer (control).
@@ -32,6 +35,12 @@ inline constexpr uint16_t kMaxEthPorts = 32;  // RTE_MAX_ETHPORTS in Debian's DP
 inline constexpr uint16_t kNoSlot = 0xffff;
 
 enum class BindingKind : uint8_t { kLocal, kHold };
+
+// One (DPDK port, rx queue) pair a worker polls.
+struct RxQueueRef {
+  uint16_t port;
+  uint16_t queue;
+};
 
 struct PortBinding {
   uint32_t ofport = 0;
@@ -69,10 +78,27 @@ class PortMap {
   // port's receive side is not its own transmit side, e.g. after a rebind).
   void SetRxOfport(uint16_t eth_port, uint32_t ofport) { rx_ofport_[eth_port] = ofport; }
 
+  // Which rx queues each worker polls: part of the snapshot, so ports can
+  // come and go while workers run.
+  void AddRxQueue(unsigned worker, RxQueueRef q) {
+    if (rx_queues_.size() <= worker) rx_queues_.resize(worker + 1);
+    rx_queues_[worker].push_back(q);
+  }
+  void RemoveRxQueues(uint16_t eth_port) {
+    for (auto& list : rx_queues_) {
+      std::erase_if(list, [eth_port](const RxQueueRef& q) { return q.port == eth_port; });
+    }
+  }
+  const std::vector<RxQueueRef>& rx_queues(unsigned worker) const {
+    static const std::vector<RxQueueRef> kNone;
+    return worker < rx_queues_.size() ? rx_queues_[worker] : kNone;
+  }
+
  private:
   std::vector<PortBinding> bindings_;
   std::array<uint16_t, kMaxOfPort> slot_of_ofport_;
   std::array<uint32_t, kMaxEthPorts> rx_ofport_;
+  std::vector<std::vector<RxQueueRef>> rx_queues_;
 };
 
 }  // namespace hashi::dp

@@ -102,8 +102,13 @@ EthPort::EthPort(EthPort&& o) noexcept
 
 EthPort::~EthPort() {
   if (!open_) return;
+  rte_eth_dev_info info{};
+  const bool have_info = rte_eth_dev_info_get(port_id_, &info) == 0 && info.device != nullptr;
   rte_eth_dev_stop(port_id_);
   rte_eth_dev_close(port_id_);
+  // Detach the device too, so the same devargs can be opened again later
+  // (a port deleted and re-added at run time).
+  if (have_info) rte_dev_remove(info.device);
 }
 
 bool EthPort::LinkUp() const {

@@ -33,7 +33,7 @@ TEST_F(PortManagerTest, OpensPortsAndPublishesBindings) {
   ASSERT_EQ(list.size(), 2u);
   EXPECT_EQ(map->Find(3)->eth_port, list[0].eth_port);
   EXPECT_EQ(map->RxOfport(list[1].eth_port), 9u);
-  EXPECT_EQ(dp_->rx_queues(0).size(), 2u);  // one worker polls both
+  EXPECT_EQ(dp_->ports()->rx_queues(0).size(), 2u);  // one worker polls both
   EXPECT_NE(pm.FindByEthPort(list[1].eth_port), nullptr);
   // net_null's rx queues hold mbufs from the socket pool until closed.
   pm.CloseAll();

@@ -51,8 +51,8 @@ class DatapathTest : public ::testing::Test {
       b.eth_port = ports_[i]->id();
       ASSERT_TRUE(map->Bind(b).ok());
     }
+    map->AddRxQueue(0, RxQueueRef{ports_[0]->id(), 0});
     dp_->PublishPorts(std::move(map));
-    dp_->AssignRxQueue(0, RxQueueRef{ports_[0]->id(), 0});
     ASSERT_GE(rte_lcore_count(), 2u) << "tests need two lcores";
   }
   void TearDown() override {

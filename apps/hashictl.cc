@@ -1,0 +1,145 @@
+// hashictl: the command-line client of a running hashi, over its management
+// socket (see control/mgmt_server.h). Follows the habits of ovs-vsctl and
+// ovs-ofctl: "hashictl show", "hashictl add-flow 'in_port=1,actions=2'",
+// "hashictl add-flows FILE", "hashictl trace in_port=1,tcp,tp_dst=80".
+// Exit status: 0 done, 1 the switch refused the command, 2 bad usage or no
+// switch to talk to.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kDefaultSocket = "/var/run/hashi/hashi.ctl";
+
+int Usage(FILE* out) {
+  std::fprintf(out,
+               "usage: hashictl [--socket PATH] [--json] COMMAND [ARGS...]\n"
+               "  show                         ports, bindings, links, controllers\n"
+               "  add-port NAME:OFPORT:DEVARGS add a port at run time\n"
+               "  del-port NAME                remove a port\n"
+               "  add-flow FLOW                add a flow (ovs-ofctl syntax)\n"
+               "  add-flows FILE               add the flows in FILE (one per line)\n"
+               "  del-flows [MATCH]            delete flows (all, or those MATCH selects)\n"
+               "  dump-flows [MATCH]           list flows with counters\n"
+               "  dump-ports [PORT]            port counters\n"
+               "  dump-tables                  table counters\n"
+               "  dump-groups                  groups and their counters\n"
+               "  set-controller TARGET...     e.g. tcp:192.0.2.1:6653\n"
+               "  del-controller               remove every controller\n"
+               "  set-fail-mode standalone|secure\n"
+               "  trace PACKET                 which tables, rules and actions PACKET meets\n"
+               "  stats                        per-worker loop and cycle figures\n"
+               "default socket: %s\n",
+               kDefaultSocket);
+  return out == stdout ? 0 : 2;
+}
+
+bool ReadFlows(const std::string& path, std::vector<std::string>* out) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    out->push_back(line.substr(start));
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket_path = kDefaultSocket;
+  bool as_json = false;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; ++i) {
+    const std::string a = argv[i];
+    if (a == "--socket" && i + 1 < argc) {
+      socket_path = argv[++i];
+    } else if (a == "--json") {
+      as_json = true;
+    } else if (a == "--help" || a == "-h") {
+      return Usage(stdout);
+    } else {
+      std::fprintf(stderr, "hashictl: unknown option '%s'\n", a.c_str());
+      return Usage(stderr);
+    }
+  }
+  if (i >= argc) return Usage(stderr);
+  nlohmann::json req;
+  req["cmd"] = argv[i];
+  std::vector<std::string> args(argv + i + 1, argv + argc);
+  if (req["cmd"] == "add-flows") {
+    if (args.size() != 1) return Usage(stderr);
+    std::vector<std::string> flows;
+    if (!ReadFlows(args[0], &flows)) {
+      std::fprintf(stderr, "hashictl: cannot read '%s'\n", args[0].c_str());
+      return 2;
+    }
+    args = flows;
+  }
+  req["args"] = args;
+
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, socket_path.c_str(), sizeof(sa.sun_path) - 1);
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    std::fprintf(stderr, "hashictl: cannot reach hashi at %s: %s (is it running? --socket PATH)\n",
+                 socket_path.c_str(), std::strerror(errno));
+    return 2;
+  }
+  const std::string line = req.dump() + "\n";
+  for (size_t off = 0; off < line.size();) {
+    const ssize_t n = write(fd, line.data() + off, line.size() - off);
+    if (n <= 0) {
+      std::fprintf(stderr, "hashictl: write: %s\n", std::strerror(errno));
+      return 2;
+    }
+    off += static_cast<size_t>(n);
+  }
+  std::string reply;
+  char buf[65536];
+  while (reply.find('\n') == std::string::npos) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 30000) <= 0) {
+      std::fprintf(stderr, "hashictl: no reply from hashi within 30 s\n");
+      return 2;
+    }
+    const ssize_t n = read(fd, buf, sizeof(buf));
+    if (n <= 0) {
+      std::fprintf(stderr, "hashictl: hashi closed the connection\n");
+      return 2;
+    }
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  nlohmann::json r;
+  try {
+    r = nlohmann::json::parse(reply.substr(0, reply.find('\n')));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hashictl: unreadable reply: %s\n", e.what());
+    return 2;
+  }
+  if (!r.value("ok", false)) {
+    std::fprintf(stderr, "hashictl: %s: %s\n", argv[i], r.value("error", std::string("failed")).c_str());
+    if (r.contains("usage")) std::fprintf(stderr, "usage: hashictl %s\n", r["usage"].get<std::string>().c_str());
+    return 1;
+  }
+  if (as_json) {
+    std::printf("%s\n", r["data"].dump(2).c_str());
+  } else {
+    std::fputs(r.value("text", std::string()).c_str(), stdout);
+  }
+  return 0;
+}

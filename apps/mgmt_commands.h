@@ -1,0 +1,25 @@
+// The hashictl commands the daemon answers on its management socket:
+// show, add-port, del-port, add-flow(s), del-flows, dump-flows, dump-ports,
+// dump-tables, dump-groups, set-controller, del-controller, set-fail-mode,
+// trace and stats. Each turns its arguments into calls on the switch's parts
+// and a reply with text (what hashictl prints) and JSON data.
+#pragma once
+
+#include "control/flow_db.h"
+#include "control/mgmt_server.h"
+#include "control/of_switch.h"
+#include "control/port_manager.h"
+#include "dataplane/datapath.h"
+
+namespace hashi::app {
+
+struct SwitchParts {
+  dp::Datapath& datapath;
+  ctl::PortManager& ports;
+  ctl::FlowDb& flows;
+  ctl::OfSwitch& ofswitch;
+};
+
+void RegisterCommands(ctl::MgmtServer& server, SwitchParts parts);
+
+}  // namespace hashi::app
