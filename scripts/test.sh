@@ -47,5 +47,14 @@ if [ -x build-test/bench/micro_bench ]; then
   fi
 fi
 
+# The OpenFlow codec fuzzer, for a bounded time (scripts/fuzz.sh).
+echo "== fuzzing the OpenFlow codec for ${HASHI_FUZZ_SECONDS:-60} s =="
+bash scripts/fuzz.sh "${HASHI_FUZZ_SECONDS:-60}" > build-fuzz.log 2>&1
+case $? in
+  0) total_ok=$((total_ok + 1)); tail -2 build-fuzz.log ;;
+  77) total_skip=$((total_skip + 1)); echo "fuzz: SKIPPED ($(tail -1 build-fuzz.log))" ;;
+  *) total_fail=$((total_fail + 1)); tail -40 build-fuzz.log ;;
+esac
+
 echo "hashi-tests: $total_ok passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]
