@@ -107,8 +107,10 @@ const char* DaemonUsage() {
          "  --log-level LEVEL           debug|info|warn|error\n"
          "  --mgmt PATH                 hashictl's socket (default /var/run/hashi/hashi.ctl; none)\n"
          "OpenFlow 1.3:\n"
-         "  --listen ENDPOINT           accept connections: ptcp:[PORT][:IP] or punix:PATH\n"
-         "  --controller ENDPOINT       connect to a controller: tcp:IP[:PORT] or unix:PATH\n"
+         "  --listen ENDPOINT           accept connections: ptcp:[PORT][:IP], pssl:[PORT][:IP], punix:PATH\n"
+         "  --controller ENDPOINT       connect to a controller: tcp:IP[:PORT], ssl:IP[:PORT], unix:PATH\n"
+         "  --private-key/--certificate/--ca-cert PEM  TLS for ssl:/pssl: (peers must present a\n"
+         "                              certificate signed by the CA)\n"
          "  --fail-mode MODE            standalone (NORMAL when no controller; default) or secure\n"
          "  --datapath-id HEX           datapath id (default: the first port's MAC)\n"
          "  --probe-interval SEC        inactivity probe (default 5)\n"
@@ -174,6 +176,11 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       auto s = need("a socket path (or none)");
       if (!s.ok()) return s.status();
       o.mgmt_socket = *s == "none" ? "" : *s;
+    } else if (a == "--private-key" || a == "--certificate" || a == "--ca-cert") {
+      auto s = need("a PEM file");
+      if (!s.ok()) return s.status();
+      (a == "--private-key" ? o.openflow.tls.private_key
+                            : a == "--certificate" ? o.openflow.tls.certificate : o.openflow.tls.ca_cert) = *s;
     } else if (a == "--fail-mode") {
       auto s = need("standalone or secure");
       if (!s.ok()) return s.status();

@@ -20,6 +20,15 @@ OfSwitch::OfSwitch(dp::Datapath& datapath, FlowDb& flows, PortManager& ports, Of
 
 OfSwitch::~OfSwitch() = default;
 
+// Loads the TLS configuration the first time an ssl:/pssl: endpoint needs it.
+static Status EnsureTls(std::shared_ptr<of::TlsContext>& tls, const of::TlsFiles& files, const std::string& text) {
+  if (tls) return Status::Ok();
+  auto ctx = of::TlsContext::Create(files);
+  if (!ctx.ok()) return Status::Error("'" + text + "': " + ctx.error());
+  tls = std::move(ctx).value();
+  return Status::Ok();
+}
+
 Status OfSwitch::Start() {
   start_ns_ = SteadyNowNs();
   datapath_id_ = opts_.datapath_id;
@@ -31,7 +40,7 @@ Status OfSwitch::Start() {
     auto e = of::ParseEndpoint(text);
     if (!e.ok()) return e.status();
     if (!e->passive) return Status::Error("--listen needs a passive endpoint (ptcp:, pssl:, punix:), got '" + text + "'");
-    if (e->tls) return Status::Error("'" + text + "': TLS endpoints are not supported yet");
+    if (e->tls) HASHI_RETURN_IF_ERROR(EnsureTls(tls_, opts_.tls, text));
     auto fd = of::Listen(*e);
     if (!fd.ok()) return Status::Error("listen on '" + text + "': " + fd.error());
     HASHI_LOG_INFO("openflow", "listening on %s", text.c_str());
@@ -41,7 +50,7 @@ Status OfSwitch::Start() {
     auto e = of::ParseEndpoint(text);
     if (!e.ok()) return e.status();
     if (e->passive) return Status::Error("--controller needs an active endpoint (tcp:, ssl:, unix:), got '" + text + "'");
-    if (e->tls) return Status::Error("'" + text + "': TLS endpoints are not supported yet");
+    if (e->tls) HASHI_RETURN_IF_ERROR(EnsureTls(tls_, opts_.tls, text));
     controllers_.push_back(Controller{std::move(e).value()});
   }
   controllers_lost_ns_ = start_ns_;
@@ -58,8 +67,8 @@ Status OfSwitch::SetControllers(const std::vector<std::string>& targets) {
   for (const std::string& text : targets) {
     auto e = of::ParseEndpoint(text);
     if (!e.ok()) return e.status();
-    if (e->passive) return Status::Error("a controller needs an active endpoint (tcp:, unix:), got '" + text + "'");
-    if (e->tls) return Status::Error("'" + text + "': TLS endpoints are not supported yet");
+    if (e->passive) return Status::Error("a controller needs an active endpoint (tcp:, ssl:, unix:), got '" + text + "'");
+    if (e->tls) HASHI_RETURN_IF_ERROR(EnsureTls(tls_, opts_.tls, text));
     next.push_back(Controller{std::move(e).value()});
   }
   for (Conn& c : conns_) {
@@ -117,7 +126,9 @@ void OfSwitch::AcceptAll(Listener& l, uint64_t now) {
     }
     const std::string name = l.endpoint.text + " <- " + peer;
     HASHI_LOG_INFO("openflow", "%s: connected", name.c_str());
-    conns_.push_back(Conn{std::make_unique<of::Connection>(std::move(fd), name, false, opts_.connection, now), -1});
+    conns_.push_back(Conn{std::make_unique<of::Connection>(std::move(fd), name, false, opts_.connection, now,
+                                                           l.endpoint.tls ? tls_.get() : nullptr),
+                          -1});
   }
 }
 
@@ -132,7 +143,8 @@ void OfSwitch::ConnectControllers(uint64_t now) {
       k.next_attempt_ns = now + k.backoff_ns;
       continue;
     }
-    auto c = std::make_unique<of::Connection>(std::move(fd).value(), k.endpoint.text, true, opts_.connection, now);
+    auto c = std::make_unique<of::Connection>(std::move(fd).value(), k.endpoint.text, true, opts_.connection, now,
+                                              k.endpoint.tls ? tls_.get() : nullptr);
     k.conn = c.get();
     conns_.push_back(Conn{std::move(c), static_cast<int>(i)});
   }

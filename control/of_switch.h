@@ -25,6 +25,7 @@
 #include "control/flow_db.h"
 #include "control/openflow/connection.h"
 #include "control/openflow/endpoint.h"
+#include "control/openflow/tls.h"
 #include "control/packet_buffer.h"
 #include "control/port_manager.h"
 #include "dataplane/datapath.h"
@@ -42,6 +43,7 @@ struct OfSwitchOptions {
   uint64_t commit_interval_ns = 100'000'000;
   of::ConnectionOptions connection;
   uint64_t max_backoff_ns = 8'000'000'000ull;  // reconnect backoff cap
+  of::TlsFiles tls;  // for ssl:/pssl: endpoints (mutual authentication)
 };
 
 class OfSwitch : public of::MessageSink {
@@ -155,6 +157,7 @@ class OfSwitch : public of::MessageSink {
   std::vector<Controller> controllers_;
   std::vector<Conn> conns_;
   PacketBuffer buffer_;
+  std::shared_ptr<of::TlsContext> tls_;
   uint64_t generation_id_ = 0;
   bool generation_id_set_ = false;
   uint64_t dirty_since_ns_ = 0;

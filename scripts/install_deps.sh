@@ -11,8 +11,8 @@ packages=(
   python3                            # test clients, telemetry reader, pcap generation
   openvswitch-common                 # ovs-ofctl: the OpenFlow client the tests drive hashi with
   python3-openflow python3-scapy     # raw OpenFlow messages; frames sent and sniffed in tests
-  libssl-dev nlohmann-json3-dev      # OpenFlow over TLS; hashictl's JSON
-  clang xxd                          # libFuzzer for the codec fuzzer; its seed corpus
+  libssl-dev openssl nlohmann-json3-dev  # OpenFlow over TLS (and test certificates); hashictl's JSON
+  clang libclang-rt-14-dev xxd       # libFuzzer for the codec fuzzer; its seed corpus
 )
 missing=()
 for p in "${packages[@]}"; do

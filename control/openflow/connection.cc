@@ -12,17 +12,95 @@
 
 namespace hashi::of {
 
-Connection::Connection(Fd fd, std::string name, bool connecting, const ConnectionOptions& opts, uint64_t now_ns)
+Connection::Connection(Fd fd, std::string name, bool connecting, const ConnectionOptions& opts, uint64_t now_ns,
+                       const TlsContext* tls)
     : fd_(std::move(fd)), name_(std::move(name)), opts_(opts),
       state_(connecting ? State::kConnecting : State::kHello), last_rx_ns_(now_ns),
       tokens_(opts.packet_in_burst), tokens_at_ns_(now_ns) {
+  if (tls != nullptr) {
+    ssl_.reset(SSL_new(tls->get()));
+    if (ssl_ == nullptr || SSL_set_fd(ssl_.get(), fd_.get()) != 1) {
+      state_ = State::kClosed;
+      close_reason_ = "TLS setup: " + TlsError();
+      fd_.Reset();
+      return;
+    }
+    if (connecting) SSL_set_connect_state(ssl_.get()); else SSL_set_accept_state(ssl_.get());
+    tls_ready_ = false;
+  }
   if (!connecting) EncodeHello(out_, next_xid_++);
 }
 
 short Connection::PollEvents() const {
   if (state_ == State::kClosed) return 0;
   if (state_ == State::kConnecting) return POLLOUT;
-  return static_cast<short>(POLLIN | (out_.size() > out_off_ ? POLLOUT : 0));
+  const bool write = out_.size() > out_off_ || tls_wants_write_;
+  return static_cast<short>(POLLIN | (write ? POLLOUT : 0));
+}
+
+bool Connection::Handshake() {
+  if (tls_ready_) return true;
+  const int rc = SSL_do_handshake(ssl_.get());
+  if (rc == 1) {
+    tls_ready_ = true;
+    tls_wants_write_ = false;
+    HASHI_LOG_INFO("openflow", "%s: TLS established (%s)", name_.c_str(), SSL_get_version(ssl_.get()));
+    return true;
+  }
+  const int err = SSL_get_error(ssl_.get(), rc);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    tls_wants_write_ = err == SSL_ERROR_WANT_WRITE;
+    return false;
+  }
+  const long verify = SSL_get_verify_result(ssl_.get());
+  const std::string why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : TlsError();
+  state_ = State::kClosed;
+  close_reason_ = "TLS handshake failed: " + why;
+  fd_.Reset();
+  return false;
+}
+
+ssize_t Connection::Receive(uint8_t* buf, size_t len) {
+  if (!ssl_) {
+    const ssize_t n = ::recv(fd_.get(), buf, len, 0);
+    if (n > 0) return n;
+    if (n == 0) {
+      Close("connection closed by peer");
+      return -1;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+    Close(std::string("recv: ") + std::strerror(errno));
+    return -1;
+  }
+  const int n = SSL_read(ssl_.get(), buf, static_cast<int>(len));
+  if (n > 0) return n;
+  const int err = SSL_get_error(ssl_.get(), n);
+  if (err == SSL_ERROR_WANT_READ) return 0;
+  if (err == SSL_ERROR_WANT_WRITE) {
+    tls_wants_write_ = true;
+    return 0;
+  }
+  Close(err == SSL_ERROR_ZERO_RETURN ? "connection closed by peer" : "TLS read: " + TlsError());
+  return -1;
+}
+
+ssize_t Connection::Transmit(const uint8_t* buf, size_t len) {
+  if (!ssl_) {
+    const ssize_t n = ::send(fd_.get(), buf, len, MSG_NOSIGNAL);
+    if (n >= 0) return n;
+    return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+  }
+  const int n = SSL_write(ssl_.get(), buf, static_cast<int>(len));
+  if (n > 0) {
+    tls_wants_write_ = false;
+    return n;
+  }
+  const int err = SSL_get_error(ssl_.get(), n);
+  if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
+    tls_wants_write_ = err == SSL_ERROR_WANT_WRITE;
+    return 0;
+  }
+  return -1;
 }
 
 void Connection::Close(const std::string& reason) {
@@ -49,13 +127,14 @@ void Connection::SendError(uint32_t xid, OfError e, const uint8_t* msg, size_t l
 }
 
 void Connection::Flush() {
+  if (!tls_ready_) return;
   while (out_off_ < out_.size() && fd_.valid()) {
-    const ssize_t n = ::send(fd_.get(), out_.data() + out_off_, out_.size() - out_off_, MSG_NOSIGNAL);
+    const ssize_t n = Transmit(out_.data() + out_off_, out_.size() - out_off_);
     if (n > 0) {
       out_off_ += static_cast<size_t>(n);
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) break;
+    if (n == 0) break;
     out_off_ = out_.size();  // the peer is gone; reading will notice
     break;
   }
@@ -80,7 +159,11 @@ void Connection::OnEvents(short revents, uint64_t now_ns, MessageSink& sink) {
     last_rx_ns_ = now_ns;
     EncodeHello(out_, next_xid_++);
   }
-  if (revents & (POLLIN | POLLERR | POLLHUP)) ReadInput(now_ns, sink);
+  if (!tls_ready_) {
+    if (!Handshake()) return;
+    last_rx_ns_ = now_ns;
+  }
+  if (revents & (POLLIN | POLLERR | POLLHUP) || ssl_) ReadInput(now_ns, sink);
   if (state_ != State::kClosed) Flush();
 }
 
@@ -88,16 +171,9 @@ void Connection::ReadInput(uint64_t now_ns, MessageSink& sink) {
   uint8_t buf[64 * 1024];
   // Bounded work per call so one busy peer cannot starve the others.
   for (int round = 0; round < 16 && state_ != State::kClosed; ++round) {
-    const ssize_t n = ::recv(fd_.get(), buf, sizeof(buf), 0);
-    if (n == 0) {
-      Close("connection closed by peer");
-      return;
-    }
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-      Close(std::string("recv: ") + std::strerror(errno));
-      return;
-    }
+    const ssize_t n = Receive(buf, sizeof(buf));
+    if (n < 0) return;  // closed, reason recorded
+    if (n == 0) break;  // nothing more for now
     last_rx_ns_ = now_ns;
     probe_sent_ = false;
     in_.insert(in_.end(), buf, buf + n);
@@ -116,7 +192,7 @@ void Connection::ReadInput(uint64_t now_ns, MessageSink& sink) {
     }
     if (state_ == State::kClosed) return;
     in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(off));
-    if (static_cast<size_t>(n) < sizeof(buf)) break;
+    if (!ssl_ && static_cast<size_t>(n) < sizeof(buf)) break;  // TLS may hold decrypted bytes: read on
   }
 }
 
@@ -137,8 +213,9 @@ void Connection::Dispatch(const uint8_t* msg, size_t len, MessageSink& sink) {
     (void)DecodeHello(msg, len, &hello);
     if (!(hello.versions & (1u << kVersion13))) {
       std::vector<uint8_t> b;
-      const std::string text = "hashi supports OpenFlow 1.3 (0x04) only; peer offered version bitmap 0x" +
-                               [](uint32_t v) { char s[16]; std::snprintf(s, sizeof s, "%x", v); return std::string(s); }(hello.versions);
+      char text_buf[64];
+      std::snprintf(text_buf, sizeof text_buf, "hashi speaks OpenFlow 1.3 only; peer offered 0x%x", hello.versions);
+      const std::string text = text_buf;
       EncodeError(b, h.xid, OfError{kHelloFailed, hello_failed::kIncompatible},
                   reinterpret_cast<const uint8_t*>(text.data()), text.size(), h.version);
       Send(b);

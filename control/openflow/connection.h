@@ -15,6 +15,7 @@
 
 #include "common/fd.h"
 #include "control/openflow/messages.h"
+#include "control/openflow/tls.h"
 
 namespace hashi::of {
 
@@ -39,7 +40,10 @@ class Connection {
  public:
   enum class State { kConnecting, kHello, kActive, kClosed };
 
-  Connection(Fd fd, std::string name, bool connecting, const ConnectionOptions& opts, uint64_t now_ns);
+  // With tls, the session runs over TLS: server side when accepted, client
+  // side when connecting (connecting == true).
+  Connection(Fd fd, std::string name, bool connecting, const ConnectionOptions& opts, uint64_t now_ns,
+             const TlsContext* tls = nullptr);
 
   int fd() const { return fd_.get(); }
   const std::string& name() const { return name_; }
@@ -79,6 +83,11 @@ class Connection {
 
  private:
   void ReadInput(uint64_t now_ns, MessageSink& sink);
+  // Transport: plain socket or TLS. Receive returns >0 bytes, 0 for "try
+  // later", -1 when the connection is over (close_reason_ set).
+  ssize_t Receive(uint8_t* buf, size_t len);
+  ssize_t Transmit(const uint8_t* buf, size_t len);
+  bool Handshake();  // TLS: false while it is still in progress (or failed)
   void Dispatch(const uint8_t* msg, size_t len, MessageSink& sink);
   void Flush();
 
@@ -95,6 +104,9 @@ class Connection {
   uint32_t next_xid_ = 0x80000000u;
   double tokens_;
   uint64_t tokens_at_ns_;
+  SslPtr ssl_;
+  bool tls_ready_ = true;
+  bool tls_wants_write_ = false;
 };
 
 }  // namespace hashi::of

@@ -5,9 +5,12 @@ table-miss rule that sends packets to the controller, and answers every
 PACKET_IN for UDP destination port 7777 with a PACKET_OUT of the same bytes
 to port 2. It logs each event as one line ("connected", "packet_in ...",
 "packet_out ...") to stdout and exits after --packets packet-ins or --timeout.
-Usage: of_controller.py PORT [--packets N] [--timeout S]"""
+With --tls CERT KEY CA it speaks TLS and requires the switch's certificate
+to be signed by CA (mutual authentication, as hashi requires of it).
+Usage: of_controller.py PORT [--packets N] [--timeout S] [--tls CERT KEY CA]"""
 import argparse
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -62,6 +65,7 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--packets", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--tls", nargs=3, metavar=("CERT", "KEY", "CA"))
     args = ap.parse_args()
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -71,6 +75,13 @@ def main():
     log("listening")
     conn, _ = ls.accept()
     conn.settimeout(args.timeout)
+    if args.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls[0], args.tls[1])
+        ctx.load_verify_locations(args.tls[2])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        conn = ctx.wrap_socket(conn, server_side=True)
+        log("tls peer=" + dict(x[0] for x in conn.getpeercert()["subject"])["commonName"])
     conn.sendall(Hello(xid=1).pack())
     buf = b""
     msg, buf = read_msg(conn, buf)

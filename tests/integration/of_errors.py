@@ -127,6 +127,43 @@ def cases():
     return c
 
 
+def role_request(xid, role, generation):
+    return struct.pack("!BBHIIIQ", 4, 24, 24, xid, role, 0, generation)
+
+
+def session_checks(host, port):
+    """Roles with generation ids, the async configuration and the default
+    miss_send_len: each connection has its own session state."""
+    failures = 0
+
+    def check(ok, what):
+        nonlocal failures
+        print(f"{'ok  ' if ok else 'FAIL'} {what}")
+        failures += not ok
+
+    a, b = Switch(host, port), Switch(host, port)
+    reply = a.transact(struct.pack("!BBHI", 4, 7, 8, 50))  # GET_CONFIG_REQUEST
+    check(reply[1] == 8 and struct.unpack("!HH", reply[8:12]) == (0, 128), "default miss_send_len is 128")
+    reply = a.transact(role_request(51, 2, 10))  # MASTER, generation 10
+    check(reply[1] == 25 and struct.unpack("!I", reply[8:12])[0] == 2, "a becomes master")
+    reply = b.transact(role_request(52, 3, 9))  # SLAVE with an older generation
+    check(reply[1] == 1 and struct.unpack("!HH", reply[8:12]) == (11, 0), "stale generation id: ROLE_REQUEST_FAILED/STALE")
+    reply = b.transact(role_request(53, 2, 11))  # b takes over as master
+    check(reply[1] == 25 and struct.unpack("!I", reply[8:12])[0] == 2, "b becomes master with generation 11")
+    reply = a.transact(role_request(54, 0, 0))  # NOCHANGE: what is a's role now?
+    check(reply[1] == 25 and struct.unpack("!IxxxxQ", reply[8:24]) == (3, 11), "a was demoted to slave")
+    reply = a.transact(bytes(flow_mod(xid=55, priority=3)))
+    check(reply[1] == 1 and struct.unpack("!HH", reply[8:12]) == (1, 10), "a slave's flow-mod: BAD_REQUEST/IS_SLAVE")
+    masks = struct.pack("!IIIIII", 1, 0, 7, 7, 15, 0)
+    a.s.sendall(struct.pack("!BBHI", 4, 28, 32, 56) + masks)  # SET_ASYNC
+    reply = a.transact(struct.pack("!BBHI", 4, 26, 8, 57))  # GET_ASYNC_REQUEST
+    check(reply[1] == 27 and reply[8:32] == masks, "SET_ASYNC then GET_ASYNC returns the masks")
+    reply = b.transact(struct.pack("!BBHI", 4, 26, 8, 58))
+    check(reply[1] == 27 and struct.unpack("!I", reply[8:12])[0] == 7, "b keeps its own async configuration")
+    b.transact(role_request(59, 1, 0))  # back to EQUAL for the next tests
+    return failures
+
+
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     sw = Switch(host, port)
@@ -165,6 +202,7 @@ def main():
           f"({errs[0][12:].decode(errors='replace') if errs else 'no error'})")
     failures += not ok
     print(f"{len(cases()) + 1 - failures} of {len(cases()) + 1} error cases answered as the spec says")
+    failures += session_checks(host, port)
     sys.exit(1 if failures else 0)
 
 

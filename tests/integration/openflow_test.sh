@@ -6,10 +6,13 @@
 # pyof controller that hashi connects to actively (packet-in -> packet-out,
 # reconnect after the controller restarts). Dataplane effects are checked by
 # sending frames with scapy in one host namespace and sniffing in the others.
-# Usage: openflow_test.sh HASHI_BINARY --no-huge|--hugepages
+# TLS: ovs-ofctl over pssl with mutual authentication (and a stranger's
+# certificate refused), and hashi connecting to a TLS controller.
+# Usage: openflow_test.sh HASHI_BINARY HASHICTL_BINARY --no-huge|--hugepages
 set -uo pipefail
 hashi=$(readlink -f "$1")
-mode=${2:---no-huge}
+hashictl=$(readlink -f "$2")
+mode=${3:---no-huge}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/testbed.sh"
 
@@ -24,11 +27,17 @@ fi
 mkdir -p /var/run/openvswitch  # ovs-ofctl monitor's control socket lives there
 
 tb_init
+bash "$here/../../scripts/lib/make_test_pki.sh" "$TB_WORK/pki" || tb_fail "making test certificates"
+pki="$TB_WORK/pki"
+tls_args=(--private-key "$pki/switch-key.pem" --certificate "$pki/switch.pem" --ca-cert "$pki/ca.pem")
 tb_add_host h1 10.78.0.1/24
 tb_add_host h2 10.78.0.2/24
 tb_add_host h3 10.78.0.3/24
 of_port=$((16000 + TB_ID % 1000))
+ssl_port=$((19000 + TB_ID % 1000))
 ctl_port=$((17000 + TB_ID % 1000))
+tls_ctl_port=$((20000 + TB_ID % 1000))
+mgmt="$TB_WORK/hashi.ctl"
 sock="$TB_WORK/hashi.of"
 OF="ovs-ofctl -O OpenFlow13"
 SW="unix:$sock"
@@ -51,7 +60,8 @@ sniff_count() {
 # secure: no default NORMAL rule, nothing forwards until flows arrive.
 tb_start_hashi "$hashi" "$mode" --port "$(tb_port_arg h1 1)" --port "$(tb_port_arg h2 2)" \
   --port "$(tb_port_arg h3 3)" --fail-mode secure --listen "ptcp:$of_port:127.0.0.1" \
-  --listen "punix:$sock" --controller "tcp:127.0.0.1:$ctl_port" --probe-interval 2
+  --listen "punix:$sock" --listen "pssl:$ssl_port:127.0.0.1" "${tls_args[@]}" \
+  --controller "tcp:127.0.0.1:$ctl_port" --probe-interval 2 --mgmt "$mgmt"
 
 echo "== show, empty flow table"
 $OF show "$SW" | tee "$TB_WORK/show.txt" | head -3
@@ -133,6 +143,31 @@ for round in 1 2; do
   [ "$got" -ge 1 ] || tb_fail "round $round: h2 did not receive the controller's packet-out"
   echo "round $round: packet-in reached the controller, its packet-out reached h2"
 done
+
+echo "== TLS: ovs-ofctl over pssl with mutual authentication"
+OFS="$OF --private-key=$pki/controller-key.pem --certificate=$pki/controller.pem --ca-cert=$pki/ca.pem"
+$OFS dump-flows "ssl:127.0.0.1:$ssl_port" | grep -q "CONTROLLER" || tb_fail "dump-flows over TLS"
+echo "ovs-ofctl with a certificate from our CA: accepted"
+if timeout 10 $OF --private-key="$pki/stranger-key.pem" --certificate="$pki/stranger.pem" --ca-cert="$pki/ca.pem" \
+    dump-flows "ssl:127.0.0.1:$ssl_port" >/dev/null 2>&1; then
+  tb_fail "a certificate from another CA was accepted"
+fi
+grep -q "TLS handshake failed" "$TB_WORK/hashi.log" || tb_fail "the refused handshake was not logged"
+echo "a certificate from another CA: refused"
+
+echo "== TLS: hashi connects to a TLS controller"
+$TB_PY "$here/of_controller.py" "$tls_ctl_port" --packets 1 --timeout 25 \
+  --tls "$pki/controller.pem" "$pki/controller-key.pem" "$pki/ca.pem" > "$TB_WORK/ctl_tls.txt" 2>&1 &
+cpid=$!
+sleep 1
+$hashictl --socket "$mgmt" set-controller "ssl:127.0.0.1:$tls_ctl_port" || tb_fail "set-controller ssl:"
+for _ in $(seq 100); do grep -q barrier_reply "$TB_WORK/ctl_tls.txt" && break; sleep 0.1; done
+grep -q "tls peer=switch" "$TB_WORK/ctl_tls.txt" || tb_fail "TLS controller did not see the switch certificate: $(cat "$TB_WORK/ctl_tls.txt")"
+got=$(sniff_count h2 7777 in_ns h1 $frames send eth0 ff:ff:ff:ff:ff:ff 10.78.0.2 7777 1)
+wait $cpid || tb_fail "TLS controller saw no packet-in: $(cat "$TB_WORK/ctl_tls.txt")"
+[ "$got" -ge 1 ] || tb_fail "h2 did not receive the TLS controller's packet-out"
+cat "$TB_WORK/ctl_tls.txt"
+echo "TLS controller: packet-in and packet-out over TLS"
 
 tb_stop_hashi
 echo "PASS: openflow test ($mode)"
