@@ -38,7 +38,7 @@ int Usage(FILE* out) {
                "  del-controller               remove every controller\n"
                "  set-fail-mode standalone|secure\n"
                "  trace PACKET                 which tables, rules and actions PACKET meets\n"
-               "  stats                        per-worker loop and cycle figures\n"
+               "  stats [--clear]              per-worker loop and cycle figures (--clear: reset maxima)\n"
                "default socket: %s\n",
                kDefaultSocket);
   return out == stdout ? 0 : 2;

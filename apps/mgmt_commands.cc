@@ -207,19 +207,20 @@ Result<MgmtReply> Stats(SwitchParts& p) {
     const uint64_t packets = dp::ReadCounter(s.packets), busy = dp::ReadCounter(s.busy_cycles);
     const uint64_t loops = dp::ReadCounter(s.loops), busy_loops = dp::ReadCounter(s.busy_loops);
     const uint64_t emc = dp::ReadCounter(s.emc_hits), classified = dp::ReadCounter(s.classified);
-    const double max_gap_us = dp::ReadCounter(s.max_loop_cycles) / hz * 1e6;
+    const double max_busy_us = dp::ReadCounter(s.max_loop_cycles) / hz * 1e6;
+    const double max_gap_us = dp::ReadCounter(s.max_gap_cycles) / hz * 1e6;
     char text[512];
     std::snprintf(text, sizeof text,
                   "worker %u:\n  packets received: %llu\n  emc hits: %llu\n  classified: %llu\n"
                   "  loops: %llu (busy %llu)\n  busy cycles: %llu (%.1f cycles/packet)\n"
-                  "  longest busy loop: %.1f us\n",
+                  "  longest busy loop: %.1f us\n  longest gap between loops: %.1f us\n",
                   w, (unsigned long long)packets, (unsigned long long)emc, (unsigned long long)classified,
                   (unsigned long long)loops, (unsigned long long)busy_loops, (unsigned long long)busy,
-                  packets ? static_cast<double>(busy) / static_cast<double>(packets) : 0.0, max_gap_us);
+                  packets ? static_cast<double>(busy) / static_cast<double>(packets) : 0.0, max_busy_us, max_gap_us);
     r.text += text;
     r.data.push_back({{"worker", w}, {"packets", packets}, {"emc_hits", emc}, {"classified", classified},
                       {"loops", loops}, {"busy_loops", busy_loops}, {"busy_cycles", busy},
-                      {"max_loop_us", max_gap_us}});
+                      {"max_loop_us", max_busy_us}, {"max_gap_us", max_gap_us}});
   }
   return r;
 }
@@ -304,10 +305,14 @@ void RegisterCommands(ctl::MgmtServer& server, SwitchParts parts) {
                               {"dropped", t->dropped}};
                     return r;
                   });
-  server.Register("stats", "stats: per-worker loop and cycle figures", [p](const std::vector<std::string>& a) -> Result<MgmtReply> {
-    HASHI_RETURN_IF_ERROR(NeedArgs(a, 0, 0));
-    return Stats(*p);
-  });
+  server.Register("stats", "stats [--clear]: per-worker loop and cycle figures (--clear resets the maxima)",
+                  [p](const std::vector<std::string>& a) -> Result<MgmtReply> {
+                    HASHI_RETURN_IF_ERROR(NeedArgs(a, 0, 1));
+                    if (a.size() == 1 && a[0] != "--clear") return Status::Error("unknown argument '" + a[0] + "'");
+                    auto r = Stats(*p);
+                    if (a.size() == 1) p->datapath.ClearLoopMaxima();
+                    return r;
+                  });
 }
 
 }  // namespace hashi::app

@@ -38,18 +38,7 @@ tsc_hz=""
 trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
 
 ovs_dir=$work/ovs
-ovs_env() { export OVS_RUNDIR=$ovs_dir OVS_LOGDIR=$ovs_dir OVS_DBDIR=$ovs_dir OVS_DB=unix:$ovs_dir/db.sock; }
-vsctl() { ovs-vsctl --db=unix:$ovs_dir/db.sock "$@"; }
-ovs_stop() {
-  [ -d "$ovs_dir" ] || return 0
-  ovs_env
-  ovs-appctl -t "$ovs_dir/ovs-vswitchd.ctl" exit >/dev/null 2>&1 || true
-  [ -f "$ovs_dir/vswitchd.pid" ] && kill "$(cat "$ovs_dir/vswitchd.pid")" 2>/dev/null
-  [ -f "$ovs_dir/ovsdb.pid" ] && kill "$(cat "$ovs_dir/ovsdb.pid")" 2>/dev/null
-  sleep 1
-  ip netns del hb_ovs 2>/dev/null
-  rm -rf "$ovs_dir"
-}
+source "$root/bench/lib/ovs_dpdk.sh"
 
 run_testpmd() {  # PCAP FLOWS
   local p=hb_tp_$$
@@ -70,7 +59,7 @@ run_hashi() {  # PCAP FLOWS FLOWFILE
   local p=hb_hs_$$
   "$hashi" -l 0,1 --main-lcore 0 --file-prefix=$p --no-pci "${mem[@]}" --log-level='*:error' -- \
     --port "in:1:net_pcap0,rx_pcap=$1,infinite_rx=1" --port out:2:net_null0,no-rx=1 \
-    --mbufs 262144 --flows "$3" > "$work/hs.log" 2>&1 &
+    --mbufs 262144 --flows "$3" --mgmt none > "$work/hs.log" 2>&1 &
   local pid=$!
   for _ in $(seq 300); do grep -q "hashi: running" "$work/hs.log" && break; sleep 0.1; done
   tsc_hz=$(grep -o 'tsc_hz=[0-9]*' "$work/hs.log" | cut -d= -f2)
@@ -79,24 +68,7 @@ run_hashi() {  # PCAP FLOWS FLOWFILE
 }
 
 run_ovs() {  # PCAP FLOWS MODE(normal|l3) FLOWFILE
-  ovs_stop
-  mkdir -p "$ovs_dir"
-  ovs_env
-  ovsdb-tool create "$ovs_dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-  ovsdb-server --remote=punix:$ovs_dir/db.sock --pidfile=$ovs_dir/ovsdb.pid --detach \
-    --log-file=$ovs_dir/ovsdb.log "$ovs_dir/conf.db" || return 1
-  vsctl --no-wait init
-  vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-lcore-mask=0x1 \
-    other_config:pmd-cpu-mask=0x2 "other_config:dpdk-extra=--file-prefix=hb_ovs_$$ --no-pci" \
-    other_config:dpdk-socket-mem=1536
-  ip netns add hb_ovs
-  ip netns exec hb_ovs /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk unix:$ovs_dir/db.sock \
-    --pidfile=$ovs_dir/vswitchd.pid --detach --log-file=$ovs_dir/vswitchd.log \
-    --unixctl=$ovs_dir/ovs-vswitchd.ctl || return 1
-  vsctl add-br br0 -- set bridge br0 datapath_type=netdev
-  vsctl add-port br0 in -- set Interface in type=dpdk \
-    "options:dpdk-devargs=net_pcap0,rx_pcap=$1,infinite_rx=1" ofport_request=1
-  vsctl add-port br0 out -- set Interface out type=dpdk options:dpdk-devargs=net_null0,no-rx=1 ofport_request=2
+  ovs_start "net_pcap0,rx_pcap=$1,infinite_rx=1" "net_null0,no-rx=1" || return 1
   local ctl="ovs-appctl -t $ovs_dir/ovs-vswitchd.ctl"
   if [ "$3" = normal ]; then
     $ctl fdb/add br0 out 0 $dst >/dev/null
@@ -112,7 +84,7 @@ run_ovs() {  # PCAP FLOWS MODE(normal|l3) FLOWFILE
 }
 
 have_ovs=1
-[ -x /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk ] || have_ovs=0
+ovs_available || have_ovs=0
 echo "rep,flows,system,mpps,min_mpps,max_mpps" > "$csv"
 for rep in $(seq "$reps"); do
   for n in $flows_list; do

@@ -37,23 +37,46 @@ Status FlowDb::Add(dp::FlowRule rule, uint64_t now_ns) {
   SaveUndo(key);
   auto it = rules_.find(key);
   if (it != rules_.end()) {
+    // Replacing a rule: its counters carry on (OpenFlow 1.2+) unless reset.
     Entry& e = it->second;
-    retired_.push_back(std::move(e.rule));
+    Retire(e);
     if (reset) {
-      e.base = {};
-      e.live_index = -1;
+      e.counters = NewCounters();
       e.last_packets = 0;
     }
+    rule.counters = e.counters[0].slot;
     e.rule = std::make_unique<dp::FlowRule>(std::move(rule));
     e.created_ns = e.last_used_ns = now_ns;
+    full_rebuild_ = true;  // the old version sits in a shared level
   } else {
     Entry e;
+    e.counters = NewCounters();
+    rule.counters = e.counters[0].slot;
     e.rule = std::make_unique<dp::FlowRule>(std::move(rule));
     e.created_ns = e.last_used_ns = now_ns;
+    if (!full_rebuild_ && !fail_open_) new_rules_.push_back(e.rule.get());  // fail-open hides every rule
     rules_.emplace(key, std::move(e));
+  }
+  if (rules_.at(key).rule->idle_timeout || rules_.at(key).rule->hard_timeout) {
+    timed_.insert(key);
+  } else {
+    timed_.erase(key);
   }
   dirty_ = true;
   return Status::Ok();
+}
+
+FlowDb::CounterBlock FlowDb::NewCounters() const {
+  return CounterBlock(new CounterLine[datapath_.counter_slots()]());
+}
+
+dp::RuleCounters FlowDb::Count(const Entry& e) const {
+  dp::RuleCounters sum;
+  for (unsigned w = 0; w < datapath_.counter_slots(); ++w) {
+    sum.packets += __atomic_load_n(&e.counters[w].slot[0].packets, __ATOMIC_RELAXED);
+    sum.bytes += __atomic_load_n(&e.counters[w].slot[0].bytes, __ATOMIC_RELAXED);
+  }
+  return sum;
 }
 
 bool FlowDb::Overlaps(const dp::FlowRule& rule) const {
@@ -120,16 +143,19 @@ size_t FlowDb::Modify(const FlowFilter& filter, const dp::Instructions& instruct
     SaveUndo(key);
     auto updated = std::make_unique<dp::FlowRule>(*e.rule);
     updated->instructions = instructions;
-    retired_.push_back(std::move(e.rule));
-    e.rule = std::move(updated);
+    Retire(e);
     if (reset_counts) {
-      e.base = {};
-      e.live_index = -1;
+      e.counters = NewCounters();
       e.last_packets = 0;
     }
+    updated->counters = e.counters[0].slot;
+    e.rule = std::move(updated);
     ++n;
   }
-  if (n) dirty_ = true;
+  if (n) {
+    dirty_ = true;
+    full_rebuild_ = true;
+  }
   return n;
 }
 
@@ -146,7 +172,10 @@ size_t FlowDb::Delete(const FlowFilter& filter, RemovedReason reason) {
       ++it;
     }
   }
-  if (n) dirty_ = true;
+  if (n) {
+    dirty_ = true;
+    full_rebuild_ = true;
+  }
   return n;
 }
 
@@ -163,14 +192,16 @@ size_t FlowDb::Delete(int table, const dp::FlowRule& rule, bool strict) {
 size_t FlowDb::ExpireFlows(uint64_t now_ns) {
   size_t n = 0;
   if (in_transaction_) return 0;
-  for (auto it = rules_.begin(); it != rules_.end();) {
-    Entry& e = it->second;
-    const dp::FlowRule& r = *e.rule;
-    if (r.idle_timeout == 0 && r.hard_timeout == 0) {
-      ++it;
+  // Only rules with a timeout are visited (timed_), not the whole table.
+  for (auto k = timed_.begin(); k != timed_.end();) {
+    auto it = rules_.find(*k);
+    if (it == rules_.end()) {
+      k = timed_.erase(k);
       continue;
     }
-    const uint64_t packets = e.base.packets + LiveCounters(e).packets;
+    Entry& e = it->second;
+    const dp::FlowRule& r = *e.rule;
+    const uint64_t packets = Count(e).packets;
     if (packets != e.last_packets) {
       e.last_packets = packets;
       e.last_used_ns = now_ns;
@@ -181,14 +212,18 @@ size_t FlowDb::ExpireFlows(uint64_t now_ns) {
     } else if (r.idle_timeout && now_ns - e.last_used_ns >= r.idle_timeout * 1000000000ull) {
       reason = RemovedReason::kIdleTimeout;
     } else {
-      ++it;
+      ++k;
       continue;
     }
     removing_.push_back(Removing{std::move(e), reason, now_ns});
-    it = rules_.erase(it);
+    rules_.erase(it);
+    k = timed_.erase(k);
     ++n;
   }
-  if (n) dirty_ = true;
+  if (n) {
+    dirty_ = true;
+    full_rebuild_ = true;
+  }
   return n;
 }
 
@@ -199,8 +234,7 @@ void FlowDb::SaveUndo(const Key& key) {
   if (it != rules_.end()) {
     const Entry& e = it->second;
     u.existed = true;
-    u.old = Entry{std::make_unique<dp::FlowRule>(*e.rule), e.base, e.live_index, e.created_ns, e.last_used_ns,
-                  e.last_packets};
+    u.old = Entry{std::make_unique<dp::FlowRule>(*e.rule), e.counters, e.created_ns, e.last_used_ns, e.last_packets};
   }
   undo_.push_back(std::move(u));
 }
@@ -224,14 +258,19 @@ void FlowDb::RollbackTransaction() {
   for (auto u = undo_.rbegin(); u != undo_.rend(); ++u) {
     auto it = rules_.find(u->key);
     if (it != rules_.end()) {
-      retired_.push_back(std::move(it->second.rule));
+      Retire(it->second);
       rules_.erase(it);
     }
     if (u->existed) rules_.emplace(u->key, std::move(u->old));
   }
-  for (size_t i = removing_mark_; i < removing_.size(); ++i) retired_.push_back(std::move(removing_[i].entry.rule));
+  for (size_t i = removing_mark_; i < removing_.size(); ++i) Retire(removing_[i].entry);
   removing_.resize(removing_mark_);
+  timed_.clear();
+  for (const auto& [key, e] : rules_) {
+    if (e.rule->idle_timeout || e.rule->hard_timeout) timed_.insert(key);
+  }
   dirty_ = true;
+  full_rebuild_ = true;
   EndTransaction();
 }
 
@@ -244,25 +283,24 @@ void FlowDb::SetFailOpen(bool on) {
   if (on == fail_open_) return;
   fail_open_ = on;
   dirty_ = true;
+  full_rebuild_ = true;
   HASHI_LOG_INFO("flow_db", "fail-open %s", on ? "on: forwarding with NORMAL, rules kept" : "off");
 }
 
+// Level sizes: the newest level is rebuilt at every commit, so it stays
+// small; the middle level may grow to about sqrt(64 n) before everything is
+// rebuilt, which keeps the total build work for n single adds near n sqrt n.
+namespace {
+constexpr size_t kNewLevelCap = 64;
+size_t MidLevelCap(size_t n) {
+  size_t cap = 1024;
+  while (cap * cap < 64 * n) cap *= 2;
+  return cap;
+}
+}  // namespace
+
 void FlowDb::Commit() {
-  std::vector<const dp::FlowRule*> list;
-  std::vector<std::pair<Entry*, int64_t>> old_index;
-  old_index.reserve(rules_.size());
-  if (!fail_open_) list.reserve(rules_.size());
-  for (auto& [key, e] : rules_) {
-    old_index.emplace_back(&e, e.live_index);
-    if (fail_open_) {
-      e.live_index = -1;
-    } else {
-      e.live_index = static_cast<int64_t>(list.size());
-      list.push_back(e.rule.get());
-    }
-  }
-  std::array<dp::TableMiss, dp::kMaxTables> miss = miss_;
-  if (fail_open_) miss[0] = dp::TableMiss::kNormal;
+  const unsigned slots = datapath_.counter_slots();
   dp::PipelineObjects objects;
   std::vector<std::pair<GroupEntry*, int64_t>> old_group_index;
   uint32_t group_slot = 0;
@@ -278,36 +316,60 @@ void FlowDb::Commit() {
     group_slot += 1 + static_cast<uint32_t>(g.group->buckets.size());
   }
   for (auto& [id, m] : meters_) objects.meters.push_back(m.state.get());
-  auto ts = dp::TableSet::Build(std::move(list), miss, datapath_.counter_slots(), ++version_, objects);
+
+  bool rebuild_mid = false;
+  if (!full_rebuild_ && new_rules_.size() > kNewLevelCap) {
+    mid_rules_.insert(mid_rules_.end(), new_rules_.begin(), new_rules_.end());
+    new_rules_.clear();
+    if (mid_rules_.size() > MidLevelCap(rules_.size())) {
+      full_rebuild_ = true;
+    } else {
+      rebuild_mid = true;
+    }
+  }
+  if (full_rebuild_) {
+    std::vector<const dp::FlowRule*> all;
+    if (!fail_open_) {
+      all.reserve(rules_.size());
+      for (auto& [key, e] : rules_) all.push_back(e.rule.get());
+    }
+    base_level_ = dp::RuleLevel::Build(all, objects, slots);
+    mid_level_.reset();
+    mid_rules_.clear();
+    new_rules_.clear();
+    full_rebuild_ = false;
+  } else if (rebuild_mid) {
+    mid_level_ = dp::RuleLevel::Build(mid_rules_, objects, slots);
+  }
+  std::shared_ptr<const dp::RuleLevel> newest;
+  if (!new_rules_.empty()) newest = dp::RuleLevel::Build(new_rules_, objects, slots);
+
+  std::array<dp::TableMiss, dp::kMaxTables> miss = miss_;
+  if (fail_open_) miss[0] = dp::TableMiss::kNormal;
+  auto ts = dp::TableSet::Assemble({base_level_, mid_level_, newest}, miss, slots, ++version_, objects);
   std::unique_ptr<dp::TableSet> old = datapath_.PublishTables(std::move(ts));
   const bool old_is_ours = old && old->version() == published_version_;
   published_version_ = version_;
-  // The old snapshot is quiescent: fold its counters into the base counts.
-  auto fold = [&](Entry& e, int64_t idx) {
-    if (!old_is_ours || idx < 0 || static_cast<size_t>(idx) >= old->rule_count()) return;
-    const dp::RuleCounters c = old->SumCounters(static_cast<uint32_t>(idx));
-    e.base.packets += c.packets;
-    e.base.bytes += c.bytes;
-  };
-  for (auto& [e, idx] : old_index) fold(*e, idx);
-  for (auto& [g, idx] : old_group_index) {
-    if (!old_is_ours || idx < 0) continue;
-    for (size_t k = 0; k < g->base.size(); ++k) {
-      const dp::RuleCounters c = old->SumGroupCounters(static_cast<uint32_t>(idx + static_cast<int64_t>(k)));
-      g->base[k].packets += c.packets;
-      g->base[k].bytes += c.bytes;
-    }
-  }
+  // The old snapshot is quiescent: fold its per-snapshot counters.
   if (old_is_ours) {
+    for (auto& [g, idx] : old_group_index) {
+      if (idx < 0) continue;
+      for (size_t k = 0; k < g->base.size(); ++k) {
+        const dp::RuleCounters c = old->SumGroupCounters(static_cast<uint32_t>(idx + static_cast<int64_t>(k)));
+        g->base[k].packets += c.packets;
+        g->base[k].bytes += c.bytes;
+      }
+    }
     for (int t = 0; t < dp::kMaxTables; ++t) {
       const dp::TableCounters c = old->SumTableCounters(static_cast<uint8_t>(t));
       table_base_[t].missed += c.missed;
     }
   }
+  // Rules removed since the last commit: no worker counts them any more.
   for (Removing& r : removing_) {
-    fold(r.entry, r.entry.live_index);
-    removed_.push_back(RemovedFlow{std::move(*r.entry.rule), r.reason, r.entry.base.packets,
-                                   r.entry.base.bytes, r.removed_ns - r.entry.created_ns});
+    const dp::RuleCounters c = Count(r.entry);
+    removed_.push_back(RemovedFlow{*r.entry.rule, r.reason, c.packets, c.bytes, r.removed_ns - r.entry.created_ns});
+    removed_.back().rule.counters = nullptr;
   }
   removing_.clear();
   old.reset();
@@ -315,15 +377,6 @@ void FlowDb::Commit() {
   retired_groups_.clear();
   retired_meters_.clear();
   dirty_ = false;
-}
-
-dp::RuleCounters FlowDb::LiveCounters(const Entry& e) const {
-  const dp::TableSet* live = datapath_.tables();
-  if (e.live_index < 0 || live == nullptr || live->version() != published_version_ ||
-      static_cast<size_t>(e.live_index) >= live->rule_count()) {
-    return {};
-  }
-  return live->SumCounters(static_cast<uint32_t>(e.live_index));
 }
 
 void FlowDb::SetGroup(dp::Group group) {
@@ -348,6 +401,7 @@ void FlowDb::SetGroup(dp::Group group) {
   if (e.created_ns == 0) e.created_ns = SteadyNowNs();
   e.group = std::make_unique<dp::Group>(std::move(group));
   dirty_ = true;
+  full_rebuild_ = true;  // rules' group indexes live in the levels
 }
 
 void FlowDb::DeleteGroup(uint32_t id) {
@@ -363,6 +417,7 @@ void FlowDb::DeleteGroup(uint32_t id) {
     }
   }
   dirty_ = true;
+  full_rebuild_ = true;
 }
 
 std::vector<GroupStats> FlowDb::DumpGroups() const {
@@ -402,6 +457,7 @@ void FlowDb::SetMeter(const dp::MeterConfig& config) {
   e.state = std::make_unique<dp::MeterState>(config, rte_get_tsc_hz());
   if (e.created_ns == 0) e.created_ns = SteadyNowNs();
   dirty_ = true;
+  full_rebuild_ = true;  // rules' meter pointers live in the levels
 }
 
 void FlowDb::DeleteMeter(uint32_t id) {
@@ -423,6 +479,7 @@ void FlowDb::DeleteMeter(uint32_t id) {
     }
   }
   dirty_ = true;
+  full_rebuild_ = true;
 }
 
 std::vector<MeterStats> FlowDb::DumpMeters() const {
@@ -452,9 +509,8 @@ std::vector<FlowStats> FlowDb::Dump(const FlowFilter* filter) const {
   const uint64_t now = SteadyNowNs();
   for (const auto& [key, e] : rules_) {
     if (filter && !Selects(*filter, *e.rule)) continue;
-    const dp::RuleCounters c = LiveCounters(e);
-    out.push_back(FlowStats{e.rule.get(), e.base.packets + c.packets, e.base.bytes + c.bytes,
-                            now - e.created_ns});
+    const dp::RuleCounters c = Count(e);
+    out.push_back(FlowStats{e.rule.get(), c.packets, c.bytes, now - e.created_ns});
   }
   return out;
 }

@@ -1,13 +1,20 @@
 // FlowDb: the authoritative set of flow rules, owned by the control thread.
 //
 // Changes (add, modify, delete, expiry, table-miss settings) are staged here
-// and become visible to workers only at Commit(), which builds one new
-// immutable TableSet from every rule and publishes it with a single pointer
-// store; a batch of thousands of changes therefore costs one rebuild and one
-// grace period. After the grace period Commit() folds the retired snapshot's
-// per-worker hit counters into each surviving rule's base counts, so counters
-// survive rebuilds, and completes the final counts of the rules removed since
-// the last commit (TakeRemoved(), for OFPT_FLOW_REMOVED). Semantics follow
+// and become visible to workers only at Commit(), which publishes one new
+// immutable TableSet with a single pointer store; a batch of thousands of
+// changes costs one publish and one grace period. Rules sit in up to three
+// RuleLevels (see table_set.h): rules added since the last full build go to
+// a small newest level that is rebuilt at each commit and merged into a
+// middle level when it grows; deleting or changing a rule, or any group or
+// meter change, rebuilds everything. So a commit after each of 100k single
+// adds (ovs-ofctl add-flows puts a barrier after every flow-mod) costs a few
+// dozen rules' worth of building, and the total stays near O(n sqrt n).
+//
+// Each rule owns a counter block (one slot per worker) that survives rule
+// replacement and every rebuild, so counters need no folding; the final
+// counts of rules removed since the last commit are read after its grace
+// period (TakeRemoved(), for OFPT_FLOW_REMOVED). Semantics follow
 // OpenFlow 1.3.5 section 6.4: ADD replaces a rule with the same table,
 // priority and match (keeping its counters unless reset_counts), MODIFY and
 // DELETE select rules strictly or non-strictly, by cookie under a mask and
@@ -20,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/status.h"
@@ -116,7 +124,10 @@ class FlowDb {
   // Tells bucket liveness (fast-failover, select): whether a port is live.
   // Changes in liveness take effect at the next commit (MarkDirty()).
   void SetPortLiveness(std::function<bool(uint32_t)> live) { port_live_ = std::move(live); }
-  void MarkDirty() { dirty_ = true; }
+  void MarkDirty() {
+    dirty_ = true;
+    full_rebuild_ = true;  // bucket liveness is resolved into the levels' groups
+  }
 
   // Meters, likewise.
   bool HasMeter(uint32_t id) const { return meters_.count(id) != 0; }
@@ -163,13 +174,22 @@ class FlowDb {
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
+  // One rule's counter slots, one cache line per worker (and control).
+  struct alignas(64) CounterLine {
+    dp::RuleCounters slot[dp::kCounterStride];
+  };
+  using CounterBlock = std::shared_ptr<CounterLine[]>;
   struct Entry {
     std::unique_ptr<dp::FlowRule> rule;
-    dp::RuleCounters base;
-    int64_t live_index = -1;  // counter index in the published TableSet
+    CounterBlock counters;  // rule->counters points here
     uint64_t created_ns = 0;
     uint64_t last_used_ns = 0;  // idle timeouts: when the packet count last moved
     uint64_t last_packets = 0;
+  };
+  // A rule version the published snapshot may still use, kept to the commit.
+  struct Retired {
+    std::unique_ptr<dp::FlowRule> rule;
+    CounterBlock counters;
   };
   // A removed rule waiting for the commit that makes its counts final.
   struct Removing {
@@ -181,14 +201,21 @@ class FlowDb {
   bool Selects(const FlowFilter& f, const dp::FlowRule& r) const;
   // In a transaction: remembers key's state before its first change.
   void SaveUndo(const Key& key);
-  dp::RuleCounters LiveCounters(const Entry& e) const;
+  CounterBlock NewCounters() const;
+  dp::RuleCounters Count(const Entry& e) const;
+  void Retire(Entry& e) { retired_.push_back(Retired{std::move(e.rule), e.counters}); }
 
   dp::Datapath& datapath_;
   std::unordered_map<Key, Entry, KeyHash> rules_;
+  std::unordered_set<Key, KeyHash> timed_;  // rules with an idle or hard timeout (may hold stale keys)
   std::array<dp::TableMiss, dp::kMaxTables> miss_{};
   // Rule versions replaced since the last commit; the published snapshot may
   // still point at them, so they live until it is retired.
-  std::vector<std::unique_ptr<dp::FlowRule>> retired_;
+  std::vector<Retired> retired_;
+  // Levels (table_set.h): what the next commit may reuse.
+  std::shared_ptr<const dp::RuleLevel> base_level_, mid_level_;
+  std::vector<const dp::FlowRule*> mid_rules_, new_rules_;
+  bool full_rebuild_ = true;
   std::vector<Removing> removing_;
   std::vector<RemovedFlow> removed_;
   TableTotals table_base_{};

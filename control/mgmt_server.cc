@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +21,17 @@ MgmtServer::~MgmtServer() {
 Status MgmtServer::Listen(const std::string& path) {
   auto e = of::ParseEndpoint("punix:" + path);
   if (!e.ok()) return e.status();
+  // A socket someone still answers on belongs to another hashi: keep it.
+  auto probe = of::ParseEndpoint("unix:" + path);
+  if (probe.ok()) {
+    Fd fd(socket(AF_UNIX, SOCK_STREAM, 0));
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof(sa.sun_path) - 1);
+    if (fd.valid() && connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0) {
+      return Status::Error("management socket " + path + " is in use by another hashi (give --mgmt PATH)");
+    }
+  }
   auto fd = of::Listen(*e);
   if (!fd.ok()) return Status::Error("management socket " + path + ": " + fd.error());
   chmod(path.c_str(), 0600);

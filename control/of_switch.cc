@@ -190,11 +190,26 @@ void OfSwitch::UpdateFailMode(uint64_t now) {
   if (now - controllers_lost_ns_ >= 3 * opts_.connection.probe_interval_ns) flows_.SetFailOpen(true);
 }
 
+// Commit pacing: a forced commit (barrier, bundle, packet-out to TABLE,
+// management) happens at once. Otherwise staged changes are committed when
+// the input goes quiet, or every commit_interval under a steady stream, but
+// never sooner than four times the last rebuild's duration after it ended:
+// rebuilding then costs at most a fifth of the control thread, however many
+// flow-mods stream in, and a lone flow-mod on a small table still takes
+// effect within microseconds.
+uint64_t OfSwitch::NextCommitNs() const { return last_commit_end_ns_ + 4 * last_commit_ns_; }
+
 void OfSwitch::MaybeCommit(uint64_t now, bool force) {
   if (!flows_.dirty()) return;
   if (dirty_since_ns_ == 0) dirty_since_ns_ = now;
-  if (!force && now - dirty_since_ns_ < opts_.commit_interval_ns) return;
+  if (!force) {
+    if (now < NextCommitNs()) return;
+    if (!input_quiet_ && now - dirty_since_ns_ < opts_.commit_interval_ns) return;
+  }
+  const uint64_t start = SteadyNowNs();
   flows_.Commit();
+  last_commit_end_ns_ = SteadyNowNs();
+  last_commit_ns_ = last_commit_end_ns_ - start;
   dirty_since_ns_ = 0;
   SendFlowRemoved();
 }
@@ -205,8 +220,13 @@ void OfSwitch::Run(int timeout_ms) {
   for (const Listener& l : listeners_) pfds.push_back(pollfd{l.fd.get(), POLLIN, 0});
   const size_t nconns = conns_.size();
   for (const Conn& c : conns_) pfds.push_back(pollfd{c.c->fd(), c.c->PollEvents(), 0});
-  // Staged flow changes should not wait for the timeout to be committed.
-  poll(pfds.data(), pfds.size(), flows_.dirty() ? 0 : timeout_ms);
+  // Staged flow changes should not wait longer than commit pacing asks.
+  int wait_ms = timeout_ms;
+  if (flows_.dirty()) {
+    const uint64_t t = SteadyNowNs(), next = NextCommitNs();
+    wait_ms = next <= t ? 0 : std::min<int>(timeout_ms, static_cast<int>((next - t) / 1000000) + 1);
+  }
+  poll(pfds.data(), pfds.size(), wait_ms);
   uint64_t now = SteadyNowNs();
   bool input = false;
   for (size_t i = 0; i < nconns; ++i) {
@@ -233,7 +253,8 @@ void OfSwitch::Run(int timeout_ms) {
     PollLinks(now);
   }
   UpdateFailMode(now);
-  MaybeCommit(now, !input);
+  input_quiet_ = !input;
+  MaybeCommit(now, false);
 }
 
 bool OfSwitch::WantsAsync(const of::Connection& c, const uint32_t (&mask)[2], uint8_t reason) const {

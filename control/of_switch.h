@@ -106,6 +106,7 @@ class OfSwitch : public of::MessageSink {
   void ConnectControllers(uint64_t now);
   void Reap(uint64_t now);
   void MaybeCommit(uint64_t now, bool force);
+  uint64_t NextCommitNs() const;
   void UpdateFailMode(uint64_t now);
 
   // Async messages.
@@ -161,6 +162,9 @@ class OfSwitch : public of::MessageSink {
   uint64_t generation_id_ = 0;
   bool generation_id_set_ = false;
   uint64_t dirty_since_ns_ = 0;
+  uint64_t last_commit_ns_ = 0;      // how long the last rebuild and publish took
+  uint64_t last_commit_end_ns_ = 0;
+  bool input_quiet_ = true;          // the last poll round read nothing
   uint64_t last_expiry_ns_ = 0;
   uint64_t last_link_poll_ns_ = 0;
   uint64_t controllers_lost_ns_ = 0;

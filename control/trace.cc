@@ -22,8 +22,7 @@ class Tracer {
     std::vector<Action> set;
     int t = 0;
     for (int depth = 0; depth < dp::kMaxTables; ++depth) {
-      const dp::FlowTable* table = ts_.table(static_cast<uint8_t>(t));
-      const dp::RuleRef* ref = table ? table->Lookup(key_) : nullptr;
+      const dp::RuleRef* ref = ts_.Lookup(static_cast<uint8_t>(t), key_);
       if (ref == nullptr) {
         if (Miss(t)) {
           ++t;

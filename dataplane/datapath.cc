@@ -6,6 +6,7 @@
 #include <rte_launch.h>
 #include <rte_ring.h>
 
+#include "common/compiler.h"
 #include "common/log.h"
 #include "common/per_lcore.h"
 #include "dataplane/packet_in_meta.h"
@@ -119,6 +120,11 @@ void Datapath::PollOnce(unsigned w) {
   WorkerContext& ctx = *workers_[w];
   const uint64_t start = rte_rdtsc();
   ctx.now_sec = static_cast<uint32_t>(start / rte_get_tsc_hz());
+  if (HASHI_LIKELY(ctx.stats.last_loop_tsc != 0) &&
+      start - ctx.stats.last_loop_tsc > __atomic_load_n(&ctx.stats.max_gap_cycles, __ATOMIC_RELAXED)) {
+    __atomic_store_n(&ctx.stats.max_gap_cycles, start - ctx.stats.last_loop_tsc, __ATOMIC_RELAXED);
+  }
+  ctx.stats.last_loop_tsc = start;
   const TableSet* ts = tables_.load(std::memory_order_acquire);
   const PortMap* pm = ports_.load(std::memory_order_acquire);
   bool busy = false;
@@ -185,6 +191,13 @@ Status Datapath::Start(const std::vector<unsigned>& lcores) {
   return Status::Ok();
 }
 
+void Datapath::ClearLoopMaxima() {
+  for (auto& w : workers_) {
+    __atomic_store_n(&w->stats.max_loop_cycles, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&w->stats.max_gap_cycles, 0, __ATOMIC_RELAXED);
+  }
+}
+
 void Datapath::Stop() {
   stop_.store(true);
   for (unsigned lcore : lcores_) rte_eal_wait_lcore(lcore);
@@ -223,6 +236,7 @@ DatapathTotals Datapath::Totals() const {
     t.busy_loops += ReadCounter(s.busy_loops);
     t.busy_cycles += ReadCounter(s.busy_cycles);
     t.max_loop_cycles = std::max(t.max_loop_cycles, ReadCounter(s.max_loop_cycles));
+    t.max_gap_cycles = std::max(t.max_gap_cycles, ReadCounter(s.max_gap_cycles));
   }
   return t;
 }

@@ -31,7 +31,7 @@ struct DatapathTotals {
   PortCounters ports[kMaxEthPorts];
   uint64_t drops[kDropReasonCount];
   uint64_t packets, emc_hits, classified, held, packet_in, loops, busy_loops, busy_cycles;
-  uint64_t max_loop_cycles;
+  uint64_t max_loop_cycles, max_gap_cycles;
 };
 
 class Datapath {
@@ -81,6 +81,9 @@ class Datapath {
   unsigned DrainPacketIn(struct rte_mbuf** out, unsigned max);
 
   DatapathTotals Totals() const;
+  // Resets every worker's longest-loop and longest-gap figures (benchmarks
+  // measure them over one interval).
+  void ClearLoopMaxima();
 
  private:
   explicit Datapath(unsigned num_workers, dpdk::Rcu rcu);

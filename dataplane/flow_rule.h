@@ -61,6 +61,14 @@ struct Instructions {
   bool operator==(const Instructions&) const = default;
 };
 
+// Per-rule hit counters: one slot per worker (and one for control), each on
+// its own cache line, so a slot has a single writer.
+struct RuleCounters {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+};
+inline constexpr unsigned kCounterStride = 4;  // RuleCounters per 64-byte line
+
 struct FlowRule {
   uint8_t table_id = 0;
   uint16_t priority = 0x8000;  // OpenFlow's default
@@ -71,6 +79,11 @@ struct FlowRule {
   uint16_t idle_timeout = 0;
   uint16_t hard_timeout = 0;
   uint16_t flags = 0;  // OpenFlow flow-mod flags (send_flow_rem, ...): control only
+  // Where workers count this rule's hits: kCounterStride slots per worker
+  // (one cache line each), owned by whoever owns the rule (FlowDb keeps the
+  // block across rule versions, so counters survive replacement and
+  // rebuilds). Null: the TableSet that holds the rule allocates one.
+  RuleCounters* counters = nullptr;
 
   // Masks match with mask so the invariant above holds.
   void Normalize() {
@@ -81,10 +94,5 @@ struct FlowRule {
   }
 };
 
-// Per-rule hit counters, one array per worker inside a TableSet.
-struct RuleCounters {
-  uint64_t packets = 0;
-  uint64_t bytes = 0;
-};
 
 }  // namespace hashi::dp

@@ -23,7 +23,7 @@ std::unique_ptr<FlowTable> FlowTable::Build(std::vector<RuleRef> rules) {
   // buffer ignores RuleRef's 64-byte alignment.
   std::sort(rules.begin(), rules.end(), [](const RuleRef& a, const RuleRef& b) {
     if (a.rule->priority != b.rule->priority) return a.rule->priority > b.rule->priority;
-    return a.counter_index < b.counter_index;
+    return a.rule < b.rule;  // any total order: FlowDb never holds two equal rules
   });
   table->entries_ = std::move(rules);
   for (RuleRef& ref : table->entries_) ref.priority = ref.rule->priority;

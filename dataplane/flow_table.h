@@ -28,7 +28,7 @@ namespace hashi::dp {
 // FlowRule and its vectors. rule stays for control and for tests.
 struct alignas(64) RuleRef {
   const FlowRule* rule;
-  uint32_t counter_index;
+  RuleCounters* counters;  // the rule's counter slots (kCounterStride per worker)
   // When the rule's only instruction is one output to a numbered port, that
   // port (else 0): executing it then reads nothing beyond this cache line.
   uint32_t only_output = 0;

@@ -65,7 +65,7 @@ struct ActionSet {
 class Executor {
  public:
   Executor(WorkerContext& ctx, const TableSet& ts, const PortMap& ports)
-      : ctx_(ctx), ts_(ts), ports_(ports), counters_(ts.counters(ctx.index)),
+      : ctx_(ctx), ts_(ts), ports_(ports), counter_slot_(ctx.index * kCounterStride),
         table_counters_(ts.table_counters(ctx.index)) {}
 
   void ProcessBatch(Packet* pkts, uint16_t n);
@@ -142,7 +142,7 @@ class Executor {
   WorkerContext& ctx_;
   const TableSet& ts_;
   const PortMap& ports_;
-  RuleCounters* counters_;
+  unsigned counter_slot_;  // this worker's slot in every rule's counter block
   TableCounters* table_counters_;
   const RuleRef* rule_ = nullptr;  // the last rule that ran actions (for packet-in)
   bool packet_out_ = false;        // running a packet-out's action list
@@ -324,7 +324,7 @@ bool Executor::Apply(Packet& p, const Action& a) {
 }
 
 HASHI_ALWAYS_INLINE int Executor::RunRule(Packet& p, const RuleRef& ref, ActionSet& set) {
-  RuleCounters& c = counters_[ref.counter_index];
+  RuleCounters& c = ref.counters[counter_slot_];
   Bump(c.packets);
   Bump(c.bytes, rte_pktmbuf_pkt_len(p.m));
   if (HASHI_LIKELY(ref.only_output != 0)) {
@@ -467,12 +467,11 @@ void Executor::Classify(Packet& p, const FlowKey* original, uint32_t hash, bool 
   set.Reset();
   int t = 0;
   for (;;) {
-    const FlowTable* table = ts_.table(static_cast<uint8_t>(t));
     const RuleRef* ref;
     if (t == 0 && have_first) {
       ref = first;
     } else {
-      ref = table ? table->Lookup(p.key) : nullptr;
+      ref = ts_.Lookup(static_cast<uint8_t>(t), p.key);
     }
     if (ref == nullptr) {
       if (ts_.miss(static_cast<uint8_t>(t)) == TableMiss::kContinue && t + 1 < kMaxTables) {
@@ -547,19 +546,19 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
   }
   // Stage 3: table 0 for the misses: prefetch every first probe, then look up
   // and prefetch what executing the matched rule will touch.
-  const FlowTable* t0 = ts_.table(0);
-  if (t0 != nullptr) {
+  const bool t0 = ts_.has_table(0);
+  if (t0) {
     for (uint16_t i = 0; i < n; ++i) {
-      if (!pkts[i].gone && cached[i] == nullptr) t0->Prefetch(pkts[i].key);
+      if (!pkts[i].gone && cached[i] == nullptr) ts_.Prefetch(0, pkts[i].key);
     }
     for (uint16_t i = 0; i < n; ++i) {
       if (pkts[i].gone || cached[i] != nullptr) continue;
-      first[i] = t0->Lookup(pkts[i].key);
+      first[i] = ts_.Lookup(0, pkts[i].key);
       if (first[i] != nullptr) HASHI_PREFETCH(first[i]);
     }
     for (uint16_t i = 0; i < n; ++i) {
       if (first[i] == nullptr) continue;
-      HASHI_PREFETCH(&counters_[first[i]->counter_index]);
+      HASHI_PREFETCH(&first[i]->counters[counter_slot_]);
       if (first[i]->only_output == 0) HASHI_PREFETCH(first[i]->apply);
     }
   }
@@ -568,7 +567,7 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
   for (uint16_t i = 0; i < n; ++i) {
     Packet& p = pkts[i];
     if (p.gone) continue;
-    bool have_first = t0 != nullptr;
+    bool have_first = t0;
     if (cached[i] != nullptr && HASHI_UNLIKELY(ctx_.emc.inserts() != inserts_before) &&
         !Emc::StillHolds(cached[i], p.key, hash[i], version)) {
       // An earlier packet of this burst replaced the entry: look again.
@@ -584,7 +583,7 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
       Classify(p, &original, hash[i], have_first, first[i]);
     } else {
       Bump(ctx_.stats.classified);
-      Classify(p, nullptr, 0, t0 != nullptr, first[i]);
+      Classify(p, nullptr, 0, t0, first[i]);
     }
     Finish(p);
   }

@@ -1,67 +1,49 @@
-// Building a TableSet from the flow database's rules, and reading counters.
+// Building RuleLevels and TableSets, and reading counters.
 #include "dataplane/table_set.h"
 
 namespace hashi::dp {
 
-namespace {
-
-// Group ids to indexes in the snapshot's group array.
-uint64_t GroupIndex(const std::vector<GroupInput>& groups, uint32_t id) {
-  for (size_t i = 0; i < groups.size(); ++i) {
-    if (groups[i].group->id == id) return i;
+uint64_t GroupIndex(const PipelineObjects& objects, uint32_t id) {
+  for (size_t i = 0; i < objects.groups.size(); ++i) {
+    if (objects.groups[i].group->id == id) return i;
   }
   return TableSet::kNoGroup;
 }
 
+namespace {
+
+// Copies list into pool (reserved by the caller, so pointers stay valid),
+// resolving group ids to indexes; returns where the copy starts.
+const Action* CopyActions(std::vector<Action>& pool, const std::vector<Action>& list, const PipelineObjects& objects) {
+  const Action* start = pool.data() + pool.size();
+  for (Action a : list) {
+    if (a.type == ActionType::kGroup) a.value = GroupIndex(objects, a.port);
+    pool.push_back(a);
+  }
+  return start;
+}
+
 }  // namespace
 
-std::unique_ptr<TableSet> TableSet::Build(std::vector<const FlowRule*> rules,
-                                          const std::array<TableMiss, kMaxTables>& miss,
-                                          unsigned num_workers, uint64_t version,
-                                          const PipelineObjects& objects) {
-  const std::vector<GroupInput>& groups = objects.groups;
-  auto ts = std::unique_ptr<TableSet>(new TableSet());
-  ts->version_ = version;
-  ts->miss_ = miss;
-  ts->rules_ = std::move(rules);
-  // Every rule's and bucket's actions in one contiguous pool, referenced by
-  // RuleRefs and BucketRefs: reserved up front so pointers stay valid.
-  size_t n_actions = 0, n_buckets = 0;
-  for (const FlowRule* r : ts->rules_) n_actions += r->instructions.apply.size() + r->instructions.write.size() + 1;
-  for (const GroupInput& g : groups) {
-    n_buckets += g.group->buckets.size();
-    for (const Bucket& b : g.group->buckets) n_actions += b.actions.size();
+std::shared_ptr<const RuleLevel> RuleLevel::Build(const std::vector<const FlowRule*>& rules,
+                                                  const PipelineObjects& objects, unsigned counter_slots) {
+  std::shared_ptr<RuleLevel> level(new RuleLevel());
+  level->rules_ = rules;
+  size_t n_actions = 0, need_counters = 0;
+  for (const FlowRule* r : rules) {
+    n_actions += r->instructions.apply.size() + r->instructions.write.size() + 1;
+    if (r->counters == nullptr) ++need_counters;
   }
-  ts->actions_.reserve(n_actions);
-  ts->buckets_.reserve(n_buckets);
-  auto copy_actions = [&](const std::vector<Action>& list) {
-    const Action* start = ts->actions_.data() + ts->actions_.size();
-    for (Action a : list) {
-      if (a.type == ActionType::kGroup) a.value = GroupIndex(groups, a.port);
-      ts->actions_.push_back(a);
-    }
-    return start;
-  };
-  uint32_t group_counter_slots = 0;
-  for (const GroupInput& in : groups) {
-    const Group& g = *in.group;
-    GroupRef ref{&g, g.type, static_cast<uint16_t>(g.buckets.size()), ts->buckets_.data() + ts->buckets_.size(),
-                 0, group_counter_slots};
-    group_counter_slots += 1 + static_cast<uint32_t>(g.buckets.size());
-    for (size_t b = 0; b < g.buckets.size(); ++b) {
-      const bool live = b < in.bucket_live.size() ? in.bucket_live[b] : true;
-      if (live) ref.total_weight += g.type == GroupType::kSelect ? g.buckets[b].weight : 1;
-      BucketRef br{nullptr, static_cast<uint16_t>(g.buckets[b].actions.size()), live, ref.total_weight};
-      br.actions = copy_actions(g.buckets[b].actions);
-      ts->buckets_.push_back(br);
-    }
-    ts->groups_.push_back(ref);
-  }
+  level->actions_.reserve(n_actions);
+  const size_t block = static_cast<size_t>(counter_slots ? counter_slots : 1) * kCounterStride;
+  if (need_counters) level->owned_counters_.reset(new RuleCounters[need_counters * block]());
+  size_t next_owned = 0;
   std::array<std::vector<RuleRef>, kMaxTables> per_table;
-  for (uint32_t i = 0; i < ts->rules_.size(); ++i) {
-    const FlowRule* r = ts->rules_[i];
+  for (const FlowRule* r : rules) {
     const Instructions& ins = r->instructions;
-    RuleRef ref{r, i};
+    RuleCounters* counters = r->counters ? r->counters : level->owned_counters_.get() + block * next_owned++;
+    level->counters_.push_back(counters);
+    RuleRef ref{r, counters};
     ref.table_id = r->table_id;
     ref.goto_table = ins.goto_table;
     ref.clear_actions = ins.clear_actions;
@@ -77,47 +59,117 @@ std::unique_ptr<TableSet> TableSet::Build(std::vector<const FlowRule*> rules,
       Action a;
       a.type = ActionType::kMeter;
       a.value = reinterpret_cast<uintptr_t>(meter);
-      ref.apply = ts->actions_.data() + ts->actions_.size();
-      ts->actions_.push_back(a);
-      copy_actions(ins.apply);
+      ref.apply = level->actions_.data() + level->actions_.size();
+      level->actions_.push_back(a);
+      CopyActions(level->actions_, ins.apply, objects);
       ++ref.n_apply;
     } else {
-      ref.apply = copy_actions(ins.apply);
+      ref.apply = CopyActions(level->actions_, ins.apply, objects);
     }
     ref.n_write = static_cast<uint16_t>(ins.write.size());
-    ref.write = copy_actions(ins.write);
+    ref.write = CopyActions(level->actions_, ins.write, objects);
     if (ins.apply.size() == 1 && ins.write.empty() && !ins.clear_actions && !ins.write_metadata &&
-        ins.meter_id == 0 &&
-        ins.goto_table == kNoGoto && ins.apply[0].type == ActionType::kOutput &&
+        ins.meter_id == 0 && ins.goto_table == kNoGoto && ins.apply[0].type == ActionType::kOutput &&
         ins.apply[0].port < kPortMax) {
       ref.only_output = ins.apply[0].port;
     }
     per_table[r->table_id].push_back(ref);
   }
   for (int t = 0; t < kMaxTables; ++t) {
-    if (!per_table[t].empty()) ts->tables_[t] = FlowTable::Build(std::move(per_table[t]));
+    if (!per_table[t].empty()) level->tables_[t] = FlowTable::Build(std::move(per_table[t]));
   }
-  const size_t n = ts->rules_.size() ? ts->rules_.size() : 1;
+  return level;
+}
+
+std::unique_ptr<TableSet> TableSet::Build(std::vector<const FlowRule*> rules,
+                                          const std::array<TableMiss, kMaxTables>& miss,
+                                          unsigned num_workers, uint64_t version,
+                                          const PipelineObjects& objects) {
+  return Assemble({RuleLevel::Build(rules, objects, num_workers)}, miss, num_workers, version, objects);
+}
+
+std::unique_ptr<TableSet> TableSet::Assemble(std::vector<std::shared_ptr<const RuleLevel>> levels,
+                                             const std::array<TableMiss, kMaxTables>& miss,
+                                             unsigned num_workers, uint64_t version,
+                                             const PipelineObjects& objects) {
+  auto ts = std::unique_ptr<TableSet>(new TableSet());
+  ts->version_ = version;
+  ts->miss_ = miss;
+  std::erase(levels, nullptr);
+  ts->levels_ = std::move(levels);
+  for (size_t l = 0; l < ts->levels_.size() && l < kMaxLevels; ++l) {
+    const RuleLevel& level = *ts->levels_[l];
+    for (int t = 0; t < kMaxTables; ++t) ts->tables_[t][l] = level.table(static_cast<uint8_t>(t));
+  }
+  ts->BuildGroups(objects, num_workers);
   for (unsigned w = 0; w < (num_workers ? num_workers : 1); ++w) {
-    ts->counters_.emplace_back(new RuleCounters[n]());
     ts->table_counters_.emplace_back(new TableCounters[kMaxTables]());
-    ts->group_counters_.emplace_back(new RuleCounters[group_counter_slots ? group_counter_slots : 1]());
   }
   return ts;
+}
+
+void TableSet::BuildGroups(const PipelineObjects& objects, unsigned num_workers) {
+  size_t n_actions = 0, n_buckets = 0;
+  for (const GroupInput& g : objects.groups) {
+    n_buckets += g.group->buckets.size();
+    for (const Bucket& b : g.group->buckets) n_actions += b.actions.size();
+  }
+  group_actions_.reserve(n_actions);
+  buckets_.reserve(n_buckets);
+  uint32_t slots = 0;
+  for (const GroupInput& in : objects.groups) {
+    const Group& g = *in.group;
+    GroupRef ref{&g, g.type, static_cast<uint16_t>(g.buckets.size()), buckets_.data() + buckets_.size(), 0, slots};
+    slots += 1 + static_cast<uint32_t>(g.buckets.size());
+    for (size_t b = 0; b < g.buckets.size(); ++b) {
+      const bool live = b < in.bucket_live.size() ? in.bucket_live[b] : true;
+      if (live) ref.total_weight += g.type == GroupType::kSelect ? g.buckets[b].weight : 1;
+      BucketRef br{nullptr, static_cast<uint16_t>(g.buckets[b].actions.size()), live, ref.total_weight};
+      br.actions = CopyActions(group_actions_, g.buckets[b].actions, objects);
+      buckets_.push_back(br);
+    }
+    groups_.push_back(ref);
+  }
+  for (unsigned w = 0; w < (num_workers ? num_workers : 1); ++w) {
+    group_counters_.emplace_back(new RuleCounters[slots ? slots : 1]());
+  }
+}
+
+size_t TableSet::rule_count() const {
+  size_t n = 0;
+  for (const auto& level : levels_) n += level->rules().size();
+  return n;
+}
+
+const FlowRule* TableSet::rule(uint32_t index) const {
+  for (const auto& level : levels_) {
+    if (index < level->rules().size()) return level->rules()[index];
+    index -= static_cast<uint32_t>(level->rules().size());
+  }
+  return nullptr;
+}
+
+RuleCounters* TableSet::counters(uint32_t index, unsigned worker) const {
+  for (const auto& level : levels_) {
+    if (index < level->counters().size()) return level->counters()[index] + worker * kCounterStride;
+    index -= static_cast<uint32_t>(level->counters().size());
+  }
+  return nullptr;
+}
+
+RuleCounters TableSet::SumCounters(uint32_t index) const {
+  RuleCounters sum;
+  const RuleCounters* c = counters(index, 0);
+  for (unsigned w = 0; w < num_workers(); ++w) {
+    sum.packets += __atomic_load_n(&c[w * kCounterStride].packets, __ATOMIC_RELAXED);
+    sum.bytes += __atomic_load_n(&c[w * kCounterStride].bytes, __ATOMIC_RELAXED);
+  }
+  return sum;
 }
 
 RuleCounters TableSet::SumGroupCounters(uint32_t index) const {
   RuleCounters sum;
   for (const auto& c : group_counters_) {
-    sum.packets += __atomic_load_n(&c[index].packets, __ATOMIC_RELAXED);
-    sum.bytes += __atomic_load_n(&c[index].bytes, __ATOMIC_RELAXED);
-  }
-  return sum;
-}
-
-RuleCounters TableSet::SumCounters(uint32_t index) const {
-  RuleCounters sum;
-  for (const auto& c : counters_) {
     sum.packets += __atomic_load_n(&c[index].packets, __ATOMIC_RELAXED);
     sum.bytes += __atomic_load_n(&c[index].bytes, __ATOMIC_RELAXED);
   }

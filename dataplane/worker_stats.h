@@ -30,7 +30,12 @@ struct WorkerStats {
   uint64_t held;           // packets queued on hold bindings
   uint64_t packet_in;      // packets queued for the controller
   uint64_t busy_cycles;    // TSC cycles spent in iterations that had packets
-  uint64_t max_loop_cycles;  // longest single loop iteration seen
+  uint64_t max_loop_cycles;  // longest single busy loop iteration seen
+  // Longest time between the starts of two consecutive loop iterations:
+  // whatever kept the worker from polling (work, a stall, being descheduled).
+  // Control may reset it to 0 (a racy store the worker's next max overwrites).
+  uint64_t max_gap_cycles;
+  uint64_t last_loop_tsc;
   uint64_t snapshot_version;  // TableSet version seen at the last burst
 };
 

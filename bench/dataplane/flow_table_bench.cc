@@ -37,7 +37,7 @@ RuleSet* Build(int64_t n_rules, int64_t subtables) {
     r->mask.Set(Field::kMetadata, static_cast<uint64_t>(st) << 8 | 0xff);
     r->match.Set(Field::kEthType, 0x0800);
     r->match.Set(Field::kNwSrc, 0x0b000000u + static_cast<uint32_t>(i));
-    refs.push_back(RuleRef{r.get(), static_cast<uint32_t>(i)});
+    refs.push_back(RuleRef{r.get(), nullptr});
     slot->rules.push_back(std::move(r));
   }
   slot->table = FlowTable::Build(std::move(refs));

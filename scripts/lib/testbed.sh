@@ -60,8 +60,10 @@ tb_start_hashi() {
   shift 2
   local mem=(--no-huge -m 512)
   [ "$mode" = --hugepages ] && mem=(--in-memory)
+  local extra=()
+  [[ " $* " == *" --mgmt "* ]] || extra=(--mgmt "$TB_WORK/hashi.ctl")  # never the system-wide socket
   "$bin" -l 0,1 --main-lcore 0 --file-prefix="$TB_PREFIX" --no-pci "${mem[@]}" \
-    --log-level='*:warning' -- "$@" > "$TB_WORK/hashi.log" 2>&1 &
+    --log-level='*:warning' -- "$@" "${extra[@]}" > "$TB_WORK/hashi.log" 2>&1 &
   TB_PID=$!
   for _ in $(seq 100); do
     grep -q "hashi: running" "$TB_WORK/hashi.log" && return 0

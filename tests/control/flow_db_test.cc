@@ -70,9 +70,9 @@ TEST_F(FlowDbTest, CountersSurviveRebuilds) {
   ASSERT_TRUE(db.Add(F("in_port=1 actions=output:2")).ok());
   db.Commit();
   // Simulate worker 0 hitting the rule through the live snapshot.
-  dp::RuleCounters* c = dp_->tables()->counters(0);
-  c[0].packets = 7;
-  c[0].bytes = 700;
+  dp::RuleCounters* c = dp_->tables()->counters(0, 0);
+  c->packets = 7;
+  c->bytes = 700;
   ASSERT_TRUE(db.Add(F("in_port=2 actions=output:1")).ok());
   db.Commit();  // rebuild: the 7 packets move into the base counts
   uint64_t packets = 0;

@@ -67,7 +67,7 @@ std::vector<std::unique_ptr<FlowRule>> RandomRules(std::mt19937& rng, int n, int
 
 std::unique_ptr<FlowTable> BuildTable(const std::vector<std::unique_ptr<FlowRule>>& rules) {
   std::vector<RuleRef> refs;
-  for (uint32_t i = 0; i < rules.size(); ++i) refs.push_back(RuleRef{rules[i].get(), i});
+  for (const auto& r : rules) refs.push_back(RuleRef{r.get(), nullptr});
   return FlowTable::Build(std::move(refs));
 }
 

@@ -21,9 +21,9 @@ TEST(TableSet, TablesExistOnlyWhereRulesAre) {
   std::array<TableMiss, kMaxTables> miss{};
   miss[7] = TableMiss::kController;
   auto ts = TableSet::Build({&a, &b}, miss, 2, 9);
-  EXPECT_NE(ts->table(0), nullptr);
-  EXPECT_EQ(ts->table(1), nullptr);
-  EXPECT_NE(ts->table(7), nullptr);
+  EXPECT_TRUE(ts->has_table(0));
+  EXPECT_FALSE(ts->has_table(1));
+  EXPECT_TRUE(ts->has_table(7));
   EXPECT_EQ(ts->miss(7), TableMiss::kController);
   EXPECT_EQ(ts->version(), 9u);
   EXPECT_EQ(ts->num_workers(), 2u);
@@ -36,11 +36,11 @@ TEST(TableSet, RuleEntriesCarryInstructions) {
   auto ts = TableSet::Build({&only, &more}, {}, 1, 2);
   FlowKey k{};
   k.Set(Field::kInPort, 1);
-  const RuleRef* r1 = ts->table(0)->Lookup(k);
+  const RuleRef* r1 = ts->Lookup(0, k);
   ASSERT_NE(r1, nullptr);
   EXPECT_EQ(r1->only_output, 5u);
   k.Set(Field::kInPort, 2);
-  const RuleRef* r2 = ts->table(0)->Lookup(k);
+  const RuleRef* r2 = ts->Lookup(0, k);
   ASSERT_NE(r2, nullptr);
   EXPECT_EQ(r2->only_output, 0u);
   ASSERT_EQ(r2->n_apply, 2);
@@ -56,9 +56,9 @@ TEST(TableSet, RuleEntriesCarryInstructions) {
 TEST(TableSet, CountersArePerWorkerAndSummed) {
   const FlowRule a = F("actions=drop");
   auto ts = TableSet::Build({&a}, {}, 3, 2);
-  ts->counters(0)[0].packets = 2;
-  ts->counters(2)[0].packets = 5;
-  ts->counters(2)[0].bytes = 64;
+  ts->counters(0, 0)->packets = 2;
+  ts->counters(0, 2)->packets = 5;
+  ts->counters(0, 2)->bytes = 64;
   ts->table_counters(1)[0].missed = 4;
   EXPECT_EQ(ts->SumCounters(0).packets, 7u);
   EXPECT_EQ(ts->SumCounters(0).bytes, 64u);
