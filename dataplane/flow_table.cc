@@ -19,13 +19,14 @@ struct MaskLess {
 std::unique_ptr<FlowTable> FlowTable::Build(std::vector<RuleRef> rules) {
   auto table = std::unique_ptr<FlowTable>(new FlowTable());
   // Highest priority first, so the first rule inserted for a masked key wins.
-  // std::sort with a total order, not stable_sort: libstdc++'s temporary
-  // buffer ignores RuleRef's 64-byte alignment.
-  std::sort(rules.begin(), rules.end(), [](const RuleRef& a, const RuleRef& b) {
-    if (a.rule->priority != b.rule->priority) return a.rule->priority > b.rule->priority;
-    return a.rule < b.rule;  // any total order: FlowDb never holds two equal rules
-  });
-  table->entries_ = std::move(rules);
+  // Sorting small (priority, index) pairs and placing each 64-byte RuleRef
+  // once is much cheaper than sorting the RuleRefs (and std::sort, not
+  // stable_sort: libstdc++'s temporary buffer ignores RuleRef's alignment).
+  std::vector<std::pair<uint32_t, uint32_t>> order(rules.size());
+  for (uint32_t i = 0; i < rules.size(); ++i) order[i] = {0xffffu - rules[i].rule->priority, i};
+  std::sort(order.begin(), order.end());
+  table->entries_.reserve(rules.size());
+  for (const auto& [inverted_priority, i] : order) table->entries_.push_back(rules[i]);
   for (RuleRef& ref : table->entries_) ref.priority = ref.rule->priority;
 
   std::map<FlowKey, std::vector<uint32_t>, MaskLess> by_mask;

@@ -206,5 +206,57 @@ TEST_F(FlowDbTest, DeletingAGroupOrMeterRemovesTheRulesThatUseIt) {
   EXPECT_EQ(removed[1].reason, RemovedReason::kMeterDelete);
 }
 
+TEST_F(FlowDbTest, SingleAddsGoToSmallLevelsAndEveryRuleStaysVisible) {
+  FlowDb db(*dp_);
+  // 3000 adds, each committed on its own as after a barrier: newest-level
+  // rebuilds, merges into the middle level and full rebuilds all happen.
+  constexpr uint32_t kRules = 3000;
+  size_t most_levels = 0;
+  for (uint32_t i = 0; i < kRules; ++i) {
+    dp::FlowRule r = F("priority=10,ip actions=output:2");
+    r.match.Set(dp::Field::kNwDst, 0x0b000000u + i);
+    r.mask.Set(dp::Field::kNwDst, 0xffffffffu);
+    ASSERT_TRUE(db.Add(r).ok());
+    db.Commit();
+    most_levels = std::max(most_levels, dp_->tables()->level_count());
+    if (i == 100) {  // count a hit on an early rule; it must survive every rebuild
+      dp::FlowKey k{};
+      k.Clear();
+      k.Set(dp::Field::kEthType, 0x0800);
+      k.Set(dp::Field::kNwDst, 0x0b000000u + 5);
+      const dp::RuleRef* ref = dp_->tables()->Lookup(0, k);
+      ASSERT_NE(ref, nullptr);
+      ref->counters[0].packets += 3;
+    }
+  }
+  EXPECT_EQ(most_levels, 3u);  // base, middle and newest were all in use
+  const dp::TableSet& ts = *dp_->tables();
+  EXPECT_EQ(ts.rule_count(), kRules);
+  for (uint32_t i = 0; i < kRules; ++i) {
+    dp::FlowKey k{};
+    k.Clear();
+    k.Set(dp::Field::kEthType, 0x0800);
+    k.Set(dp::Field::kNwDst, 0x0b000000u + i);
+    const dp::RuleRef* ref = ts.Lookup(0, k);
+    ASSERT_NE(ref, nullptr) << "rule " << i << " not visible";
+    ASSERT_EQ(ref->rule->match.Get(dp::Field::kNwDst), 0x0b000000u + i);
+  }
+  for (const auto& s : db.Dump()) {
+    if (s.rule->match.Get(dp::Field::kNwDst) == 0x0b000005u) {
+      EXPECT_EQ(s.packets, 3u);
+    }
+  }
+  // A delete forces a full rebuild into one level.
+  FlowFilter one;
+  one.match = F("ip actions=drop").match;
+  one.mask = F("ip actions=drop").mask;
+  one.match.Set(dp::Field::kNwDst, 0x0b000007u);
+  one.mask.Set(dp::Field::kNwDst, 0xffffffffu);
+  EXPECT_EQ(db.Delete(one), 1u);
+  db.Commit();
+  EXPECT_EQ(dp_->tables()->level_count(), 1u);
+  EXPECT_EQ(dp_->tables()->rule_count(), kRules - 1);
+}
+
 }  // namespace
 }  // namespace hashi::ctl
