@@ -58,7 +58,7 @@ Status OfSwitch::Start() {
     auto p = ports_.Find(ofport);
     return p.ok() && p->link_up && p->forward;
   });
-  for (const PortInfo& p : ports_.List()) link_state_.emplace_back(p.spec.ofport, p.link_up);
+  known_ports_ = ports_.List();
   return Status::Ok();
 }
 
@@ -352,19 +352,29 @@ void OfSwitch::SendPortStatus(uint8_t reason, const PortInfo& p) {
 }
 
 void OfSwitch::PollLinks(uint64_t) {
-  for (const PortInfo& p : ports_.List()) {
-    auto it = std::find_if(link_state_.begin(), link_state_.end(),
-                           [&](const auto& s) { return s.first == p.spec.ofport; });
-    if (it == link_state_.end()) {
-      link_state_.emplace_back(p.spec.ofport, p.link_up);
-      SendPortStatus(of::kPortAdd, p);
-    } else if (it->second != p.link_up) {
-      it->second = p.link_up;
-      HASHI_LOG_INFO("openflow", "port %s link %s", p.spec.name.c_str(), p.link_up ? "up" : "down");
-      flows_.MarkDirty();  // fast-failover and select buckets watch links
-      SendPortStatus(of::kPortModify, p);
+  const std::vector<PortInfo> now = ports_.List();
+  auto find = [](const std::vector<PortInfo>& list, uint32_t ofport) {
+    return std::find_if(list.begin(), list.end(), [&](const PortInfo& p) { return p.spec.ofport == ofport; });
+  };
+  for (const PortInfo& p : known_ports_) {
+    if (find(now, p.spec.ofport) == now.end()) {
+      HASHI_LOG_INFO("openflow", "port %s (%u) removed", p.spec.name.c_str(), p.spec.ofport);
+      SendPortStatus(of::kPortDelete, p);
+      flows_.MarkDirty();
     }
   }
+  for (const PortInfo& p : now) {
+    auto old = find(known_ports_, p.spec.ofport);
+    if (old == known_ports_.end()) {
+      SendPortStatus(of::kPortAdd, p);
+      flows_.MarkDirty();
+    } else if (old->link_up != p.link_up) {
+      HASHI_LOG_INFO("openflow", "port %s link %s", p.spec.name.c_str(), p.link_up ? "up" : "down");
+      SendPortStatus(of::kPortModify, p);
+      flows_.MarkDirty();  // fast-failover and select buckets watch links
+    }
+  }
+  known_ports_ = now;
 }
 
 }  // namespace hashi::ctl

@@ -168,7 +168,7 @@ class OfSwitch : public of::MessageSink {
   uint64_t last_expiry_ns_ = 0;
   uint64_t last_link_poll_ns_ = 0;
   uint64_t controllers_lost_ns_ = 0;
-  std::vector<std::pair<uint32_t, bool>> link_state_;  // ofport, link up
+  std::vector<PortInfo> known_ports_;  // as last reported, for PORT_STATUS add/delete/modify
   std::unordered_map<uint32_t, uint32_t> port_config_;  // ofport -> OFPPC_* bits set by port-mod
   uint64_t start_ns_ = 0;
 };

@@ -122,6 +122,41 @@ grep -q "OFPT_PACKET_IN" "$TB_WORK/monitor.txt" || tb_fail "monitor saw no PACKE
 grep -m1 -A1 "OFPT_PACKET_IN" "$TB_WORK/monitor.txt"
 grep -q "tp_dst=9999" "$TB_WORK/monitor.txt" || tb_fail "PACKET_IN did not carry the frame"
 
+echo "== groups and meters driven by ovs-ofctl"
+$OF add-group "$SW" "group_id=1,type=all,bucket=output:2,bucket=output:3" || tb_fail "add-group all"
+$OF add-group "$SW" "group_id=2,type=ff,bucket=watch_port:2,output:2,bucket=watch_port:3,output:3" || tb_fail "add-group ff"
+$OF add-meter "$SW" "meter=1,pktps,burst,band=type=drop,rate=1,burst_size=1" || tb_fail "add-meter"
+$OF add-flow "$SW" "priority=300,udp,tp_dst=6001,actions=group:1" || tb_fail "flow to group 1"
+$OF add-flow "$SW" "priority=300,udp,tp_dst=6002,actions=meter:1,output:2" || tb_fail "flow through meter 1"
+in_ns h3 $frames sniff eth0 5 6001 > "$TB_WORK/g3.txt" &
+g3=$!
+got=$(sniff_count h2 6001 in_ns h1 $frames send eth0 "$(mac h2)" 10.78.0.2 6001 2)
+wait $g3
+[ "$got" = 2 ] && [ "$(cat "$TB_WORK/g3.txt")" = 2 ] || tb_fail "ALL group: h2 got $got, h3 got $(cat "$TB_WORK/g3.txt") of 2"
+echo "ALL group: both buckets delivered"
+got=$(sniff_count h2 6002 in_ns h1 $frames send eth0 "$(mac h2)" 10.78.0.2 6002 20)
+[ "$got" -ge 1 ] && [ "$got" -le 4 ] || tb_fail "meter at 1 packet/s let $got of 20 through"
+echo "meter: $got of 20 frames sent within a second passed a 1 packet/s band"
+$OF dump-groups "$SW" | grep -q "group_id=2,type=ff" || tb_fail "dump-groups"
+$OF dump-group-stats "$SW" | grep -Eq "group_id=1.*packet_count=2" || tb_fail "group stats: $($OF dump-group-stats "$SW")"
+$OF meter-stats "$SW" | grep -q "meter:1 flow_count:1" || tb_fail "meter stats: $($OF meter-stats "$SW")"
+$OF del-groups "$SW" "group_id=1" || tb_fail "del-groups"
+$OF dump-flows "$SW" | grep -q "group:1" && tb_fail "deleting group 1 should remove its flow"
+$OF del-meters "$SW" || tb_fail "del-meters"
+
+echo "== PORT_STATUS when a port is added and removed at run time"
+timeout 8 $OF monitor "$SW" > "$TB_WORK/ports_monitor.txt" 2>&1 &
+mpid=$!
+sleep 1
+tb_add_host h4 10.78.0.4/24
+$hashictl --socket "$mgmt" add-port "$(tb_port_arg h4 4)" || tb_fail "add-port h4"
+sleep 1.5
+$hashictl --socket "$mgmt" del-port h4 || tb_fail "del-port h4"
+wait $mpid
+grep -q "OFPT_PORT_STATUS.*ADD: 4(h4)" "$TB_WORK/ports_monitor.txt" || tb_fail "no PORT_STATUS ADD: $(cat "$TB_WORK/ports_monitor.txt")"
+grep -q "OFPT_PORT_STATUS.*DEL: 4(h4)" "$TB_WORK/ports_monitor.txt" || tb_fail "no PORT_STATUS DEL: $(cat "$TB_WORK/ports_monitor.txt")"
+echo "PORT_STATUS ADD and DEL seen by ovs-ofctl monitor"
+
 echo "== exact error codes (python3-openflow over a raw socket)"
 $TB_PY "$here/of_errors.py" 127.0.0.1 "$of_port" | tail -3 || tb_fail "error codes"
 
