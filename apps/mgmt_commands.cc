@@ -200,7 +200,7 @@ Result<MgmtReply> DumpGroups(SwitchParts& p) {
 
 Result<MgmtReply> Stats(SwitchParts& p) {
   MgmtReply r;
-  r.data = json::array();
+  json workers = json::array();
   const double hz = static_cast<double>(rte_get_tsc_hz());
   for (unsigned w = 0; w < p.datapath.num_workers(); ++w) {
     const dp::WorkerStats& s = p.datapath.worker(w).stats;
@@ -218,10 +218,18 @@ Result<MgmtReply> Stats(SwitchParts& p) {
                   (unsigned long long)loops, (unsigned long long)busy_loops, (unsigned long long)busy,
                   packets ? static_cast<double>(busy) / static_cast<double>(packets) : 0.0, max_busy_us, max_gap_us);
     r.text += text;
-    r.data.push_back({{"worker", w}, {"packets", packets}, {"emc_hits", emc}, {"classified", classified},
-                      {"loops", loops}, {"busy_loops", busy_loops}, {"busy_cycles", busy},
-                      {"max_loop_us", max_busy_us}, {"max_gap_us", max_gap_us}});
+    workers.push_back({{"worker", w}, {"packets", packets}, {"emc_hits", emc}, {"classified", classified},
+                       {"loops", loops}, {"busy_loops", busy_loops}, {"busy_cycles", busy},
+                       {"max_loop_us", max_busy_us}, {"max_gap_us", max_gap_us}});
   }
+  const ctl::OfSwitch::CommitStats& c = p.ofswitch.commit_stats();
+  char text[256];
+  std::snprintf(text, sizeof text, "control:\n  snapshot commits: %llu (%.1f ms in all, longest %.1f ms, last %.1f ms)\n",
+                (unsigned long long)c.commits, c.total_ns / 1e6, c.max_ns / 1e6, c.last_ns / 1e6);
+  r.text += text;
+  r.data = {{"workers", workers},
+            {"control", {{"commits", c.commits}, {"commit_ms_total", c.total_ns / 1e6},
+                         {"commit_ms_max", c.max_ns / 1e6}, {"commit_ms_last", c.last_ns / 1e6}}}};
   return r;
 }
 

@@ -40,8 +40,15 @@ pcap=$work/one.pcap
 /usr/bin/python3 "$root/bench/gen_pcap.py" "$pcap" 1 $dst
 
 now() { date +%s.%N; }
+# client_cpu COMMAND: runs it; writes the client's own CPU seconds (user +
+# system) to $work/cpu, to show how much of the time is ovs-ofctl itself.
+client_cpu() {
+  local TIMEFORMAT="%U %S"
+  { time $1 > /dev/null || echo "add-flows failed: $1" >&2; } 2> "$work/cpu.raw"
+  tail -1 "$work/cpu.raw" | awk '{printf "%.3f", $1 + $2}' > "$work/cpu"
+}
 
-# Prints "seconds installed_flows max_gap_us max_busy_loop_us idle_gap_us".
+# Prints "seconds installed max_gap_us max_busy_loop_us commit_s idle_gap_us client_cpu_s".
 run_hashi() {  # FLOWFILE N MODE
   local p=hb_fm_$$ sock=$work/hs.of ctl=$work/hs.ctl
   echo "priority=1,actions=output:2" > "$work/base.flows"
@@ -56,18 +63,22 @@ run_hashi() {  # FLOWFILE N MODE
   sleep 3
   local idle
   idle=$("$hashictl" --socket "$ctl" --json stats | /usr/bin/python3 -c \
-    "import json,sys; print('%.1f' % json.load(sys.stdin)[0]['max_gap_us'])")
+    "import json,sys; print('%.1f' % json.load(sys.stdin)['workers'][0]['max_gap_us'])")
+  local commits0
+  commits0=$("$hashictl" --socket "$ctl" --json stats | /usr/bin/python3 -c \
+    "import json,sys; print(json.load(sys.stdin)['control']['commit_ms_total'])")
   "$hashictl" --socket "$ctl" stats --clear > /dev/null
   local t0 t1
   t0=$(now)
-  $OF $([ "$3" = bundle ] && echo --bundle) add-flows "unix:$sock" "$1" || echo "hashi add-flows failed" >&2
+  client_cpu "$OF $([ "$3" = bundle ] && echo --bundle) add-flows unix:$sock $1"
   t1=$(now)
   local n gap
   n=$($OF dump-aggregate "unix:$sock" | grep -o 'flow_count=[0-9]*' | cut -d= -f2)
   gap=$("$hashictl" --socket "$ctl" --json stats | /usr/bin/python3 -c \
-    "import json,sys; w=json.load(sys.stdin)[0]; print('%.1f %.1f' % (w['max_gap_us'], w['max_loop_us']))")
+    "import json,sys; d=json.load(sys.stdin); w=d['workers'][0]
+print('%.1f %.1f %.3f' % (w['max_gap_us'], w['max_loop_us'], (d['control']['commit_ms_total'] - $commits0) / 1000))")
   kill -INT $pid; wait $pid 2>/dev/null
-  echo "$(echo "$t1 - $t0" | bc) $((n - 1)) $gap $idle"
+  echo "$(echo "$t1 - $t0" | bc) $((n - 1)) $gap $idle $(cat "$work/cpu")"
 }
 
 run_ovs() {  # FLOWFILE N MODE
@@ -77,16 +88,16 @@ run_ovs() {  # FLOWFILE N MODE
   sleep 2
   local t0 t1
   t0=$(now)
-  $OF $([ "$3" = bundle ] && echo --bundle) add-flows br0 "$1" || echo "ovs add-flows failed" >&2
+  client_cpu "$OF $([ "$3" = bundle ] && echo --bundle) add-flows br0 $1"
   t1=$(now)
   local n
   n=$($OF dump-aggregate br0 | grep -o 'flow_count=[0-9]*' | cut -d= -f2)
   ovs_stop
-  echo "$(echo "$t1 - $t0" | bc) $((n - 1)) - - -"
+  echo "$(echo "$t1 - $t0" | bc) $((n - 1)) - - - - $(cat "$work/cpu")"
 }
 
 ovs_available || { echo "openvswitch-switch-dpdk is not installed: no OVS to compare with" >&2; exit 1; }
-echo "rep,mode,flows,system,seconds,flows_per_s,installed,max_gap_us,max_busy_loop_us,idle_gap_us" > "$csv"
+echo "rep,mode,flows,system,seconds,flows_per_s,installed,max_gap_us,max_busy_loop_us,idle_gap_us,commit_s,client_cpu_s" > "$csv"
 for rep in $(seq "$reps"); do
  for mode in $modes; do
   for n in $flows_list; do
@@ -98,13 +109,13 @@ for i in range(int(sys.argv[1])):
 PY
     declare -A rate=()
     for s in hashi ovs; do
-      read -r secs installed gap busy idle < <(run_$s "$file" "$n" "$mode")
+      read -r secs installed gap busy commit idle cpu < <(run_$s "$file" "$n" "$mode")
       r=$(echo "$n / $secs" | bc)
       rate[$s]=$r
       [ "$installed" = "$n" ] || echo "WARNING: $s installed $installed of $n flows" >&2
-      echo "$rep,$mode,$n,$s,$secs,$r,$installed,$gap,$busy,$idle" >> "$csv"
-      printf "rep %d %-6s %6d flows  %-5s %7.3f s  %9d flows/s  installed %d  max loop gap %s us (busiest loop %s us; idle floor %s us)\n" \
-        "$rep" "$mode" "$n" "$s" "$secs" "$r" "$installed" "$gap" "$busy" "$idle"
+      echo "$rep,$mode,$n,$s,$secs,$r,$installed,$gap,$busy,$idle,$commit,$cpu" >> "$csv"
+      printf "rep %d %-6s %6d flows  %-5s %7.3f s  %7d flows/s  client cpu %s s  commits %s s  loop gap %s us (idle floor %s us)\n" \
+        "$rep" "$mode" "$n" "$s" "$secs" "$r" "$cpu" "$commit" "$gap" "$idle"
     done
     printf "rep %d %-6s %6d flows  hashi/OVS = %.1fx\n" "$rep" "$mode" "$n" "$(echo "${rate[hashi]} / ${rate[ovs]}" | bc -l)"
   done

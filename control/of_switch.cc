@@ -210,6 +210,10 @@ void OfSwitch::MaybeCommit(uint64_t now, bool force) {
   flows_.Commit();
   last_commit_end_ns_ = SteadyNowNs();
   last_commit_ns_ = last_commit_end_ns_ - start;
+  ++commit_stats_.commits;
+  commit_stats_.total_ns += last_commit_ns_;
+  commit_stats_.last_ns = last_commit_ns_;
+  commit_stats_.max_ns = std::max(commit_stats_.max_ns, last_commit_ns_);
   dirty_since_ns_ = 0;
   SendFlowRemoved();
 }

@@ -71,6 +71,11 @@ class OfSwitch : public of::MessageSink {
   // FLOW_REMOVED messages that result.
   void CommitNow() { MaybeCommit(SteadyNowNs(), true); }
   const std::vector<std::string>& listeners() const { return opts_.listen; }
+  // How much control time snapshot commits took (benchmarks, stats).
+  struct CommitStats {
+    uint64_t commits = 0, total_ns = 0, max_ns = 0, last_ns = 0;
+  };
+  const CommitStats& commit_stats() const { return commit_stats_; }
 
   // Status for show/telemetry.
   struct ConnectionInfo {
@@ -165,6 +170,7 @@ class OfSwitch : public of::MessageSink {
   uint64_t last_commit_ns_ = 0;      // how long the last rebuild and publish took
   uint64_t last_commit_end_ns_ = 0;
   bool input_quiet_ = true;          // the last poll round read nothing
+  CommitStats commit_stats_;
   uint64_t last_expiry_ns_ = 0;
   uint64_t last_link_poll_ns_ = 0;
   uint64_t controllers_lost_ns_ = 0;

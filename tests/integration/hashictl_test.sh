@@ -67,6 +67,8 @@ ctl --json dump-ports h1 | $TB_PY -c "import json,sys; d=json.load(sys.stdin); a
   || tb_fail "dump-ports"
 ctl dump-tables | grep -q "table 0: active=2" || tb_fail "dump-tables"
 ctl stats | grep -q "worker 0:" || tb_fail "stats"
+ctl --json stats | $TB_PY -c "import json,sys; d=json.load(sys.stdin); assert d['control']['commits'] > 0, d" \
+  || tb_fail "stats --json lacks the commit figures"
 
 echo "== fail modes with an unreachable controller"
 closed_port=$((18000 + TB_ID % 1000))
