@@ -11,6 +11,19 @@ TB_WORK=""
 TB_PID=""
 TB_PREFIX=""
 
+# Exit 77 (meson: skipped, printed as such) when a test cannot run here.
+tb_skip() { echo "SKIPPED: $*" >&2; exit 77; }
+# tb_require MODE: root, ethtool, and free hugepages when MODE is --hugepages.
+tb_require() {
+  [ "$(id -u)" = 0 ] || tb_skip "needs root for namespaces and af_packet"
+  command -v ethtool >/dev/null || tb_skip "ethtool missing (apt-get install ethtool)"
+  if [ "$1" = --hugepages ]; then
+    local free
+    free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+    [ "${free:-0}" -ge 256 ] || tb_skip "fewer than 256 free hugepages (run scripts/hugepages.sh)"
+  fi
+}
+
 tb_fail() { echo "FAIL: $*" >&2; [ -f "$TB_WORK/hashi.log" ] && grep -v " INFO " "$TB_WORK/hashi.log" | tail -30 >&2; exit 1; }
 
 tb_init() {

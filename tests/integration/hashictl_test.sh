@@ -12,8 +12,7 @@ mode=${3:---no-huge}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/testbed.sh"
 
-skip() { echo "SKIPPED: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root for namespaces and af_packet"
+tb_require "$mode"
 
 tb_init
 tb_add_host h1 10.79.0.1/24

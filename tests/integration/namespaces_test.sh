@@ -11,13 +11,7 @@ mode=${2:---no-huge}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/testbed.sh"
 
-skip() { echo "SKIPPED: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root for namespaces and af_packet"
-command -v ethtool >/dev/null || skip "ethtool missing (apt-get install ethtool)"
-if [ "$mode" = --hugepages ]; then
-  free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-  [ "${free:-0}" -ge 256 ] || skip "fewer than 256 free hugepages (run scripts/hugepages.sh)"
-fi
+tb_require "$mode"
 
 tb_init
 tb_add_host h1 10.77.0.1/24

@@ -16,14 +16,9 @@ mode=${3:---no-huge}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/testbed.sh"
 
-skip() { echo "SKIPPED: $*" >&2; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root for namespaces and af_packet"
-command -v ovs-ofctl >/dev/null || skip "ovs-ofctl missing (apt-get install openvswitch-common)"
-$TB_PY -c "import pyof, scapy" 2>/dev/null || skip "python3-openflow or python3-scapy missing"
-if [ "$mode" = --hugepages ]; then
-  free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-  [ "${free:-0}" -ge 256 ] || skip "fewer than 256 free hugepages (run scripts/hugepages.sh)"
-fi
+tb_require "$mode"
+command -v ovs-ofctl >/dev/null || tb_skip "ovs-ofctl missing (apt-get install openvswitch-common)"
+$TB_PY -c "import pyof, scapy" 2>/dev/null || tb_skip "python3-openflow or python3-scapy missing"
 mkdir -p /var/run/openvswitch  # ovs-ofctl monitor's control socket lives there
 
 tb_init
