@@ -29,7 +29,7 @@ enum class MeterBandType : uint16_t { kDrop = 1, kDscpRemark = 2 };
 struct MeterBand {
   MeterBandType type = MeterBandType::kDrop;
   uint32_t rate = 0;        // kbit/s or packets/s (meter flags)
-  uint32_t burst_size = 0;  // kbits or packets, used with the burst flag
+  uint32_t burst_size = 0;  // with the burst flag: kbits or packets that may pass back to back
   uint8_t prec_level = 0;   // DSCP_REMARK: drop precedence to add
   bool operator==(const MeterBand&) const = default;
 };
