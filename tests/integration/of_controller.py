@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--packets", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--tls", nargs=3, metavar=("CERT", "KEY", "CA"))
+    ap.add_argument("--buffered", action="store_true",
+                    help="ask for 40-byte packet-ins with a buffer id, and packet-out by buffer id")
     args = ap.parse_args()
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -89,8 +91,8 @@ def main():
     conn.sendall(FeaturesRequest(xid=2).pack())
     miss = FlowMod(xid=3, command=FlowModCommand.OFPFC_ADD, priority=0, buffer_id=0xFFFFFFFF,
                    out_port=0xFFFFFFFF, out_group=0xFFFFFFFF, match=Match(),
-                   instructions=[InstructionApplyAction(actions=[ActionOutput(port=OFPP_CONTROLLER,
-                                                                              max_length=OFPCML_NO_BUFFER)])])
+                   instructions=[InstructionApplyAction(actions=[ActionOutput(
+                       port=OFPP_CONTROLLER, max_length=40 if args.buffered else OFPCML_NO_BUFFER)])])
     conn.sendall(miss.pack())
     conn.sendall(BarrierRequest(xid=4).pack())
     seen = 0
@@ -109,11 +111,16 @@ def main():
         elif t == 10:
             buffer_id, in_port, reason, table_id, data = packet_in_fields(msg)
             # UDP to port 7777 in an untagged IPv4 frame?
-            if len(data) >= 42 and data[12:14] == b"\x08\x00" and data[23] == 17 and data[36:38] == b"\x1e\x61":
+            if len(data) >= 38 and data[12:14] == b"\x08\x00" and data[23] == 17 and data[36:38] == b"\x1e\x61":
                 seen += 1
-                log(f"packet_in in_port={in_port} reason={reason} table={table_id} len={len(data)}")
-                out = PacketOut(xid=100 + seen, buffer_id=0xFFFFFFFF, in_port=in_port,
-                                actions=[ActionOutput(port=2, max_length=0)], data=data)
+                log(f"packet_in in_port={in_port} reason={reason} table={table_id} len={len(data)}"
+                    + (f" buffer_id={buffer_id}" if buffer_id != 0xFFFFFFFF else ""))
+                if buffer_id != 0xFFFFFFFF:  # the switch keeps the whole packet: name it
+                    out = PacketOut(xid=100 + seen, buffer_id=buffer_id, in_port=in_port,
+                                    actions=[ActionOutput(port=2, max_length=0)])
+                else:
+                    out = PacketOut(xid=100 + seen, buffer_id=0xFFFFFFFF, in_port=in_port,
+                                    actions=[ActionOutput(port=2, max_length=0)], data=data)
                 conn.sendall(out.pack())
                 log(f"packet_out port=2 len={len(data)}")
     conn.close()

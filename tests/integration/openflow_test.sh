@@ -139,6 +139,28 @@ $OF del-groups "$SW" "group_id=1" || tb_fail "del-groups"
 $OF dump-flows "$SW" | grep -q "group:1" && tb_fail "deleting group 1 should remove its flow"
 $OF del-meters "$SW" || tb_fail "del-meters"
 
+echo "== features, queues, port-mod, flow-removed"
+$OF meter-features "$SW" | grep -q "band_types: drop dscp_remark" || tb_fail "meter-features"
+$OF dump-group-features "$SW" | grep -q "Types:  0xf" || tb_fail "group-features"
+$OF queue-stats "$SW" | grep -q "0 queues" || tb_fail "queue-stats"
+$OF mod-table "$SW" 0 drop 2>/dev/null; true  # table-mod: accepted or refused cleanly, never a crash
+$OF add-flow "$SW" "priority=300,udp,tp_dst=6003,actions=output:3" || tb_fail "flow to port 3"
+$OF mod-port "$SW" 3 down || tb_fail "mod-port down"
+$OF show "$SW" | grep -A1 "3(h3)" | grep -q "PORT_DOWN" || tb_fail "port 3 not shown down"
+got=$(sniff_count h3 6003 in_ns h1 $frames send eth0 "$(mac h3)" 10.78.0.3 6003 2)
+[ "$got" = 0 ] || tb_fail "a down port still received $got frames"
+$OF mod-port "$SW" 3 up || tb_fail "mod-port up"
+got=$(sniff_count h3 6003 in_ns h1 $frames send eth0 "$(mac h3)" 10.78.0.3 6003 2)
+[ "$got" = 2 ] || tb_fail "port 3 back up received $got of 2 frames"
+echo "mod-port: down stops output, up restores it"
+timeout 5 $OF monitor "$SW" > "$TB_WORK/removed.txt" 2>&1 &
+mpid=$!
+sleep 0.5
+$OF add-flow "$SW" "priority=300,udp,tp_dst=6004,idle_timeout=1,send_flow_rem,actions=drop" || tb_fail "timed flow"
+wait $mpid
+grep -q "OFPT_FLOW_REMOVED.*reason=idle" "$TB_WORK/removed.txt" || tb_fail "no FLOW_REMOVED: $(cat "$TB_WORK/removed.txt")"
+grep -m1 "OFPT_FLOW_REMOVED" "$TB_WORK/removed.txt"
+
 echo "== PORT_STATUS when a port is added and removed at run time"
 timeout 8 $OF monitor "$SW" > "$TB_WORK/ports_monitor.txt" 2>&1 &
 mpid=$!
@@ -162,7 +184,9 @@ in_ns h1 ping -c 1 -W 1 10.78.0.2 >/dev/null 2>&1 && tb_fail "ping passed after 
 
 echo "== active controller: packet-in -> packet-out, then a controller restart"
 for round in 1 2; do
-  $TB_PY "$here/of_controller.py" "$ctl_port" --packets 1 --timeout 25 > "$TB_WORK/ctl$round.txt" 2>&1 &
+  # Round 2 asks for buffered packet-ins and answers with the buffer id.
+  $TB_PY "$here/of_controller.py" "$ctl_port" --packets 1 --timeout 25 $([ $round = 2 ] && echo --buffered) \
+    > "$TB_WORK/ctl$round.txt" 2>&1 &
   cpid=$!
   # Wait until hashi's (backed-off) reconnect reaches the controller.
   for _ in $(seq 200); do grep -q barrier_reply "$TB_WORK/ctl$round.txt" && break; sleep 0.1; done
@@ -171,6 +195,9 @@ for round in 1 2; do
   wait $cpid || tb_fail "round $round: controller saw no packet-in: $(cat "$TB_WORK/ctl$round.txt")"
   cat "$TB_WORK/ctl$round.txt"
   [ "$got" -ge 1 ] || tb_fail "round $round: h2 did not receive the controller's packet-out"
+  if [ $round = 2 ]; then
+    grep -q "buffer_id=[0-9]" "$TB_WORK/ctl2.txt" || tb_fail "round 2: the packet-in was not buffered"
+  fi
   echo "round $round: packet-in reached the controller, its packet-out reached h2"
 done
 
