@@ -117,6 +117,7 @@ class FlowDb {
 
   // Groups (the caller checks existence first, to pick OpenFlow's error).
   bool HasGroup(uint32_t id) const { return groups_.count(id) != 0; }
+  size_t group_count() const { return groups_.size(); }
   void SetGroup(dp::Group group);  // adds or replaces
   // Deletes group id (0xfffffffc: all) and the rules that send to it.
   void DeleteGroup(uint32_t id);
@@ -131,6 +132,7 @@ class FlowDb {
 
   // Meters, likewise.
   bool HasMeter(uint32_t id) const { return meters_.count(id) != 0; }
+  size_t meter_count() const { return meters_.size(); }
   void SetMeter(const dp::MeterConfig& config);  // adds or replaces (state restarts)
   // Deletes meter id (0xffffffff: all) and the rules that use it.
   void DeleteMeter(uint32_t id);

@@ -289,7 +289,7 @@ void OfSwitch::HandleGroupMod(of::Connection& c, const of::Header& h, const uint
       if (flows_.HasGroup(id)) {
         return c.SendError(h.xid, of::OfError{of::kGroupModFailed, of::group_mod_failed::kGroupExists}, msg, len);
       }
-      if (flows_.DumpGroups().size() >= 65536) {
+      if (flows_.group_count() >= 65536) {
         return c.SendError(h.xid, of::OfError{of::kGroupModFailed, of::group_mod_failed::kOutOfGroups}, msg, len);
       }
       flows_.SetGroup(std::move(gm.group));
@@ -315,7 +315,7 @@ void OfSwitch::HandleMeterMod(of::Connection& c, const of::Header& h, const uint
       if (flows_.HasMeter(id)) {
         return c.SendError(h.xid, of::OfError{of::kMeterModFailed, of::meter_mod_failed::kMeterExists}, msg, len);
       }
-      if (flows_.DumpMeters().size() >= 65536) {
+      if (flows_.meter_count() >= 65536) {
         return c.SendError(h.xid, of::OfError{of::kMeterModFailed, of::meter_mod_failed::kOutOfMeters}, msg, len);
       }
       flows_.SetMeter(mm.config);

@@ -20,13 +20,22 @@ OfSwitch::OfSwitch(dp::Datapath& datapath, FlowDb& flows, PortManager& ports, Of
 
 OfSwitch::~OfSwitch() = default;
 
-// Loads the TLS configuration the first time an ssl:/pssl: endpoint needs it.
-static Status EnsureTls(std::shared_ptr<of::TlsContext>& tls, const of::TlsFiles& files, const std::string& text) {
-  if (tls) return Status::Ok();
-  auto ctx = of::TlsContext::Create(files);
-  if (!ctx.ok()) return Status::Error("'" + text + "': " + ctx.error());
-  tls = std::move(ctx).value();
-  return Status::Ok();
+// Parses an endpoint that must be passive (listeners) or active
+// (controllers), loading the TLS configuration the first time an ssl:/pssl:
+// endpoint needs it.
+Result<of::Endpoint> OfSwitch::ParseTarget(const std::string& text, bool passive) {
+  auto e = of::ParseEndpoint(text);
+  if (!e.ok()) return e.status();
+  if (e->passive != passive) {
+    return Status::Error(passive ? "a listener needs a passive endpoint (ptcp:, pssl:, punix:), got '" + text + "'"
+                                 : "a controller needs an active endpoint (tcp:, ssl:, unix:), got '" + text + "'");
+  }
+  if (e->tls && !tls_) {
+    auto ctx = of::TlsContext::Create(opts_.tls);
+    if (!ctx.ok()) return Status::Error("'" + text + "': " + ctx.error());
+    tls_ = std::move(ctx).value();
+  }
+  return e;
 }
 
 Status OfSwitch::Start() {
@@ -37,22 +46,14 @@ Status OfSwitch::Start() {
     datapath_id_ = list.empty() ? 1 : list.front().mac;  // OVS also derives it from a MAC
   }
   for (const std::string& text : opts_.listen) {
-    auto e = of::ParseEndpoint(text);
+    auto e = ParseTarget(text, true);
     if (!e.ok()) return e.status();
-    if (!e->passive) return Status::Error("--listen needs a passive endpoint (ptcp:, pssl:, punix:), got '" + text + "'");
-    if (e->tls) HASHI_RETURN_IF_ERROR(EnsureTls(tls_, opts_.tls, text));
     auto fd = of::Listen(*e);
     if (!fd.ok()) return Status::Error("listen on '" + text + "': " + fd.error());
     HASHI_LOG_INFO("openflow", "listening on %s", text.c_str());
     listeners_.push_back(Listener{std::move(e).value(), std::move(fd).value()});
   }
-  for (const std::string& text : opts_.controllers) {
-    auto e = of::ParseEndpoint(text);
-    if (!e.ok()) return e.status();
-    if (e->passive) return Status::Error("--controller needs an active endpoint (tcp:, ssl:, unix:), got '" + text + "'");
-    if (e->tls) HASHI_RETURN_IF_ERROR(EnsureTls(tls_, opts_.tls, text));
-    controllers_.push_back(Controller{std::move(e).value()});
-  }
+  HASHI_RETURN_IF_ERROR(SetControllers(opts_.controllers));
   controllers_lost_ns_ = start_ns_;
   flows_.SetPortLiveness([this](uint32_t ofport) {
     auto p = ports_.Find(ofport);
@@ -65,10 +66,8 @@ Status OfSwitch::Start() {
 Status OfSwitch::SetControllers(const std::vector<std::string>& targets) {
   std::vector<Controller> next;
   for (const std::string& text : targets) {
-    auto e = of::ParseEndpoint(text);
+    auto e = ParseTarget(text, false);
     if (!e.ok()) return e.status();
-    if (e->passive) return Status::Error("a controller needs an active endpoint (tcp:, ssl:, unix:), got '" + text + "'");
-    if (e->tls) HASHI_RETURN_IF_ERROR(EnsureTls(tls_, opts_.tls, text));
     next.push_back(Controller{std::move(e).value()});
   }
   for (Conn& c : conns_) {

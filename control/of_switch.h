@@ -107,6 +107,7 @@ class OfSwitch : public of::MessageSink {
     int controller = -1;  // index in controllers_, or -1 for a passive peer
   };
 
+  Result<of::Endpoint> ParseTarget(const std::string& text, bool passive);
   void AcceptAll(Listener& l, uint64_t now);
   void ConnectControllers(uint64_t now);
   void Reap(uint64_t now);
