@@ -21,7 +21,8 @@ size_t FlowDb::KeyHash::operator()(const Key& k) const {
   return (static_cast<size_t>(h) << 16) ^ (static_cast<size_t>(k.table) << 8) ^ k.priority;
 }
 
-FlowDb::FlowDb(dp::Datapath& datapath) : datapath_(datapath) {
+FlowDb::FlowDb(dp::Datapath& datapath)
+    : datapath_(datapath), arena_(std::make_shared<dp::CounterArena>(datapath.counter_slots())) {
   miss_.fill(dp::TableMiss::kDrop);
   miss_[0] = dp::TableMiss::kNormal;  // standalone until flows say otherwise
 }
@@ -44,14 +45,14 @@ Status FlowDb::Add(dp::FlowRule rule, uint64_t now_ns) {
       e.counters = NewCounters();
       e.last_packets = 0;
     }
-    rule.counters = e.counters[0].slot;
+    rule.counters = e.counters.get();
     e.rule = std::make_unique<dp::FlowRule>(std::move(rule));
     e.created_ns = e.last_used_ns = now_ns;
     full_rebuild_ = true;  // the old version sits in a shared level
   } else {
     Entry e;
     e.counters = NewCounters();
-    rule.counters = e.counters[0].slot;
+    rule.counters = e.counters.get();
     e.rule = std::make_unique<dp::FlowRule>(std::move(rule));
     e.created_ns = e.last_used_ns = now_ns;
     if (!full_rebuild_ && !fail_open_) new_rules_.push_back(e.rule.get());  // fail-open hides every rule
@@ -67,14 +68,16 @@ Status FlowDb::Add(dp::FlowRule rule, uint64_t now_ns) {
 }
 
 FlowDb::CounterBlock FlowDb::NewCounters() const {
-  return CounterBlock(new CounterLine[datapath_.counter_slots()]());
+  std::shared_ptr<dp::CounterArena> arena = arena_;
+  return CounterBlock(arena->Allocate(), [arena](dp::RuleCounters* p) { arena->Free(p); });
 }
 
 dp::RuleCounters FlowDb::Count(const Entry& e) const {
   dp::RuleCounters sum;
   for (unsigned w = 0; w < datapath_.counter_slots(); ++w) {
-    sum.packets += __atomic_load_n(&e.counters[w].slot[0].packets, __ATOMIC_RELAXED);
-    sum.bytes += __atomic_load_n(&e.counters[w].slot[0].bytes, __ATOMIC_RELAXED);
+    const dp::RuleCounters& c = e.counters.get()[w * dp::kCounterStride];
+    sum.packets += __atomic_load_n(&c.packets, __ATOMIC_RELAXED);
+    sum.bytes += __atomic_load_n(&c.bytes, __ATOMIC_RELAXED);
   }
   return sum;
 }
@@ -148,7 +151,7 @@ size_t FlowDb::Modify(const FlowFilter& filter, const dp::Instructions& instruct
       e.counters = NewCounters();
       e.last_packets = 0;
     }
-    updated->counters = e.counters[0].slot;
+    updated->counters = e.counters.get();
     e.rule = std::move(updated);
     ++n;
   }

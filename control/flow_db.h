@@ -35,6 +35,7 @@
 #include "dataplane/flow_rule.h"
 #include "dataplane/group.h"
 #include "dataplane/meter.h"
+#include "dataplane/rule_counters.h"
 #include "dataplane/table_set.h"
 
 namespace hashi::ctl {
@@ -176,11 +177,9 @@ class FlowDb {
   struct KeyHash {
     size_t operator()(const Key& k) const;
   };
-  // One rule's counter slots, one cache line per worker (and control).
-  struct alignas(64) CounterLine {
-    dp::RuleCounters slot[dp::kCounterStride];
-  };
-  using CounterBlock = std::shared_ptr<CounterLine[]>;
+  // One rule's counter slots, from the arena; shared by the rule's versions
+  // and returned to the arena when the last one goes.
+  using CounterBlock = std::shared_ptr<dp::RuleCounters>;
   struct Entry {
     std::unique_ptr<dp::FlowRule> rule;
     CounterBlock counters;  // rule->counters points here
@@ -214,6 +213,7 @@ class FlowDb {
   // Rule versions replaced since the last commit; the published snapshot may
   // still point at them, so they live until it is retired.
   std::vector<Retired> retired_;
+  std::shared_ptr<dp::CounterArena> arena_;  // shared with the blocks' deleters
   // Levels (table_set.h): what the next commit may reuse.
   std::shared_ptr<const dp::RuleLevel> base_level_, mid_level_;
   std::vector<const dp::FlowRule*> mid_rules_, new_rules_;

@@ -61,13 +61,14 @@ struct Instructions {
   bool operator==(const Instructions&) const = default;
 };
 
-// Per-rule hit counters: one slot per worker (and one for control), each on
-// its own cache line, so a slot has a single writer.
+// Per-rule hit counters: one slot per worker (and one for control), so a
+// slot has a single writer. Worker w's slot of a rule is counters[w *
+// kCounterStride] (see dataplane/rule_counters.h).
 struct RuleCounters {
   uint64_t packets = 0;
   uint64_t bytes = 0;
 };
-inline constexpr unsigned kCounterStride = 4;  // RuleCounters per 64-byte line
+inline constexpr unsigned kCounterStride = 4096;
 
 struct FlowRule {
   uint8_t table_id = 0;
@@ -79,10 +80,10 @@ struct FlowRule {
   uint16_t idle_timeout = 0;
   uint16_t hard_timeout = 0;
   uint16_t flags = 0;  // OpenFlow flow-mod flags (send_flow_rem, ...): control only
-  // Where workers count this rule's hits: kCounterStride slots per worker
-  // (one cache line each), owned by whoever owns the rule (FlowDb keeps the
-  // block across rule versions, so counters survive replacement and
-  // rebuilds). Null: the TableSet that holds the rule allocates one.
+  // Where workers count this rule's hits (worker w at counters[w *
+  // kCounterStride]), owned by whoever owns the rule (FlowDb keeps them
+  // across rule versions, so counters survive replacement and rebuilds).
+  // Null: the TableSet that holds the rule allocates them.
   RuleCounters* counters = nullptr;
 
   // Masks match with mask so the invariant above holds.

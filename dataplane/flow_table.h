@@ -28,7 +28,7 @@ namespace hashi::dp {
 // FlowRule and its vectors. rule stays for control and for tests.
 struct alignas(64) RuleRef {
   const FlowRule* rule;
-  RuleCounters* counters;  // the rule's counter slots (kCounterStride per worker)
+  RuleCounters* counters;  // the rule's counters: worker w's at counters[w * kCounterStride]
   // When the rule's only instruction is one output to a numbered port, that
   // port (else 0): executing it then reads nothing beyond this cache line.
   uint32_t only_output = 0;

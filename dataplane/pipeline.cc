@@ -546,14 +546,17 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
   }
   // Stage 3: table 0 for the misses: prefetch every first probe, then look up
   // and prefetch what executing the matched rule will touch.
-  const bool t0 = ts_.has_table(0);
+  const TableSet::Levels t0s = ts_.levels(0);  // hoisted: one load per burst
+  const bool t0 = t0s[0] || t0s[1] || t0s[2];
   if (t0) {
-    for (uint16_t i = 0; i < n; ++i) {
-      if (!pkts[i].gone && cached[i] == nullptr) ts_.Prefetch(0, pkts[i].key);
+    if (t0s[0] != nullptr) {
+      for (uint16_t i = 0; i < n; ++i) {
+        if (!pkts[i].gone && cached[i] == nullptr) t0s[0]->Prefetch(pkts[i].key);
+      }
     }
     for (uint16_t i = 0; i < n; ++i) {
       if (pkts[i].gone || cached[i] != nullptr) continue;
-      first[i] = ts_.Lookup(0, pkts[i].key);
+      first[i] = TableSet::LookupIn(t0s, pkts[i].key);
       if (first[i] != nullptr) HASHI_PREFETCH(first[i]);
     }
     for (uint16_t i = 0; i < n; ++i) {

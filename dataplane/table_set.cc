@@ -35,13 +35,11 @@ std::shared_ptr<const RuleLevel> RuleLevel::Build(const std::vector<const FlowRu
     if (r->counters == nullptr) ++need_counters;
   }
   level->actions_.reserve(n_actions);
-  const size_t block = static_cast<size_t>(counter_slots ? counter_slots : 1) * kCounterStride;
-  if (need_counters) level->owned_counters_.reset(new RuleCounters[need_counters * block]());
-  size_t next_owned = 0;
+  if (need_counters) level->owned_counters_ = std::make_unique<CounterArena>(counter_slots);
   std::array<std::vector<RuleRef>, kMaxTables> per_table;
   for (const FlowRule* r : rules) {
     const Instructions& ins = r->instructions;
-    RuleCounters* counters = r->counters ? r->counters : level->owned_counters_.get() + block * next_owned++;
+    RuleCounters* counters = r->counters ? r->counters : level->owned_counters_->Allocate();
     level->counters_.push_back(counters);
     RuleRef ref{r, counters};
     ref.table_id = r->table_id;

@@ -30,6 +30,7 @@
 #include "dataplane/flow_table.h"
 #include "dataplane/group.h"
 #include "dataplane/meter.h"
+#include "dataplane/rule_counters.h"
 
 namespace hashi::dp {
 
@@ -79,7 +80,7 @@ class RuleLevel {
   std::vector<const FlowRule*> rules_;
   std::vector<RuleCounters*> counters_;  // per rule
   std::vector<Action> actions_;
-  std::unique_ptr<RuleCounters[]> owned_counters_;
+  std::unique_ptr<CounterArena> owned_counters_;
 };
 
 class TableSet {
@@ -97,16 +98,23 @@ class TableSet {
                                             const PipelineObjects& objects);
   static constexpr uint64_t kNoGroup = ~0ull;
 
-  // The best rule of table id for key across levels (highest priority).
-  HASHI_ALWAYS_INLINE const RuleRef* Lookup(uint8_t id, const FlowKey& key) const {
-    const std::array<const FlowTable*, kMaxLevels>& t = tables_[id];
+  using Levels = std::array<const FlowTable*, kMaxLevels>;
+  // Table id's classifier in each level (null where a level has none).
+  const Levels& levels(uint8_t id) const { return tables_[id]; }
+  // The best rule for key across levels (highest priority). Most of the
+  // time only the first level exists: one test of the other two.
+  HASHI_ALWAYS_INLINE static const RuleRef* LookupIn(const Levels& t, const FlowKey& key) {
     const RuleRef* best = t[0] ? t[0]->Lookup(key) : nullptr;
+    if (HASHI_LIKELY((reinterpret_cast<uintptr_t>(t[1]) | reinterpret_cast<uintptr_t>(t[2])) == 0)) return best;
     for (int l = 1; l < kMaxLevels; ++l) {
-      if (HASHI_LIKELY(t[l] == nullptr)) continue;
+      if (t[l] == nullptr) continue;
       const RuleRef* r = t[l]->Lookup(key);
       if (r != nullptr && (best == nullptr || r->priority > best->priority)) best = r;
     }
     return best;
+  }
+  HASHI_ALWAYS_INLINE const RuleRef* Lookup(uint8_t id, const FlowKey& key) const {
+    return LookupIn(tables_[id], key);
   }
   // Prefetches the first probe of table id's oldest level.
   HASHI_ALWAYS_INLINE void Prefetch(uint8_t id, const FlowKey& key) const {
