@@ -97,12 +97,8 @@ Result<MgmtReply> AddFlows(SwitchParts& p, const std::vector<std::string>& lines
     if (ins.meter_id && !p.flows.HasMeter(ins.meter_id)) {
       return Status::Error("flow " + std::to_string(i + 1) + ": no meter " + std::to_string(ins.meter_id));
     }
-    for (const auto* list : {&ins.apply, &ins.write}) {
-      for (const dp::Action& a : *list) {
-        if (a.type == dp::ActionType::kGroup && !p.flows.HasGroup(a.port)) {
-          return Status::Error("flow " + std::to_string(i + 1) + ": no group " + std::to_string(a.port));
-        }
-      }
+    if (auto g = p.flows.MissingGroup(ins)) {
+      return Status::Error("flow " + std::to_string(i + 1) + ": no group " + std::to_string(*g));
     }
     rules.push_back(std::move(rule).value());
   }
@@ -158,23 +154,17 @@ Result<MgmtReply> DumpPorts(SwitchParts& p, const std::vector<std::string>& a) {
 }
 
 Result<MgmtReply> DumpTables(SwitchParts& p) {
-  std::vector<uint64_t> active(dp::kMaxTables, 0), matched(dp::kMaxTables, 0);
-  for (const auto& s : p.flows.Dump()) {
-    ++active[s.rule->table_id];
-    matched[s.rule->table_id] += s.packets;
-  }
-  const ctl::TableTotals missed = p.flows.TableMisses();
+  const std::vector<ctl::TableStat> stats = p.flows.TableStats();
   MgmtReply r;
   r.data = json::array();
   for (int t = 0; t < dp::kMaxTables; ++t) {
-    if (active[t] == 0 && missed[t].missed == 0) continue;
+    const ctl::TableStat& s = stats[t];
+    if (s.active == 0 && s.lookups == s.matched) continue;  // unused: no rules, no misses
     char line[160];
     std::snprintf(line, sizeof line, "  table %d: active=%llu lookup=%llu matched=%llu\n", t,
-                  (unsigned long long)active[t], (unsigned long long)(matched[t] + missed[t].missed),
-                  (unsigned long long)matched[t]);
+                  (unsigned long long)s.active, (unsigned long long)s.lookups, (unsigned long long)s.matched);
     r.text += line;
-    r.data.push_back({{"table", t}, {"active", active[t]}, {"lookup", matched[t] + missed[t].missed},
-                      {"matched", matched[t]}});
+    r.data.push_back({{"table", t}, {"active", s.active}, {"lookup", s.lookups}, {"matched", s.matched}});
   }
   return r;
 }

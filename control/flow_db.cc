@@ -496,15 +496,30 @@ std::vector<MeterStats> FlowDb::DumpMeters() const {
   return out;
 }
 
-TableTotals FlowDb::TableMisses() const {
-  TableTotals out = table_base_;
+std::vector<TableStat> FlowDb::TableStats() const {
+  std::vector<TableStat> out(dp::kMaxTables);
+  for (const auto& [key, e] : rules_) {
+    TableStat& t = out[e.rule->table_id];
+    ++t.active;
+    t.matched += Count(e).packets;
+  }
   const dp::TableSet* live = datapath_.tables();
-  if (live == nullptr || live->version() != published_version_) return out;
+  const bool live_ok = live != nullptr && live->version() == published_version_;
   for (int t = 0; t < dp::kMaxTables; ++t) {
-    const dp::TableCounters c = live->SumTableCounters(static_cast<uint8_t>(t));
-    out[t].missed += c.missed;
+    uint64_t missed = table_base_[t].missed;
+    if (live_ok) missed += live->SumTableCounters(static_cast<uint8_t>(t)).missed;
+    out[t].lookups = out[t].matched + missed;
   }
   return out;
+}
+
+std::optional<uint32_t> FlowDb::MissingGroup(const dp::Instructions& ins) const {
+  for (const auto* list : {&ins.apply, &ins.write}) {
+    for (const dp::Action& a : *list) {
+      if (a.type == dp::ActionType::kGroup && !HasGroup(a.port)) return a.port;
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<FlowStats> FlowDb::Dump(const FlowFilter* filter) const {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -91,6 +92,13 @@ inline constexpr uint16_t kFlagResetCounts = 4;
 uint64_t SteadyNowNs();
 
 using TableTotals = std::array<dp::TableCounters, dp::kMaxTables>;
+
+// One table's figures, as OpenFlow's table statistics report them.
+struct TableStat {
+  uint64_t active = 0;   // rules in the table
+  uint64_t lookups = 0;  // packets looked up (matched + missed)
+  uint64_t matched = 0;  // the sum of the table's rules' packet counts
+};
 
 class FlowDb {
  public:
@@ -161,9 +169,11 @@ class FlowDb {
   // Rules with their hit counts (base plus the live snapshot's counters),
   // all of them or those filter selects.
   std::vector<FlowStats> Dump(const FlowFilter* filter = nullptr) const;
-  // Per-table miss counts since start (across rebuilds); a table's matches
-  // are the sum of its rules' packet counts.
-  TableTotals TableMisses() const;
+  // Every table's rule count, lookups and matches since start (across
+  // rebuilds); a table's matches are the sum of its rules' packet counts.
+  std::vector<TableStat> TableStats() const;
+  // The first group the instructions send to that does not exist.
+  std::optional<uint32_t> MissingGroup(const dp::Instructions& ins) const;
   // Rules removed and committed since the last call, with final counts.
   std::vector<RemovedFlow> TakeRemoved() { return std::move(removed_); }
 

@@ -113,13 +113,7 @@ std::optional<of::OfError> OfSwitch::ApplyFlowMod(of::FlowMod& fm) {
     if (ins.meter_id != 0 && !flows_.HasMeter(ins.meter_id)) {
       return of::OfError{of::kMeterModFailed, of::meter_mod_failed::kUnknownMeter};
     }
-    for (const auto* list : {&ins.apply, &ins.write}) {
-      for (const dp::Action& a : *list) {
-        if (a.type == dp::ActionType::kGroup && !flows_.HasGroup(a.port)) {
-          return of::OfError{of::kBadAction, of::bad_action::kBadOutGroup};
-        }
-      }
-    }
+    if (flows_.MissingGroup(ins)) return of::OfError{of::kBadAction, of::bad_action::kBadOutGroup};
   }
   FlowFilter filter;
   filter.table = fm.table_id == of::kTableAll ? FlowFilter::kAllTables : fm.table_id;

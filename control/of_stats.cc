@@ -139,21 +139,15 @@ void OfSwitch::ReplyFlowStats(std::vector<uint8_t>& out, uint32_t xid, const of:
 }
 
 void OfSwitch::ReplyTableStats(std::vector<uint8_t>& out, uint32_t xid) {
-  std::vector<uint32_t> active(dp::kMaxTables, 0);
-  std::vector<uint64_t> matched(dp::kMaxTables, 0);
-  for (const FlowStats& s : flows_.Dump()) {
-    ++active[s.rule->table_id];
-    matched[s.rule->table_id] += s.packets;
-  }
-  const TableTotals missed = flows_.TableMisses();
+  const std::vector<TableStat> stats = flows_.TableStats();
   of::MultipartReply reply(out, of::kMpTable, xid);
   for (int t = 0; t < dp::kMaxTables; ++t) {
     of::Writer& w = reply.item();
     w.U8(static_cast<uint8_t>(t));
     w.Zeros(3);
-    w.U32(active[t]);
-    w.U64(matched[t] + missed[t].missed);  // lookup_count
-    w.U64(matched[t]);
+    w.U32(static_cast<uint32_t>(stats[t].active));
+    w.U64(stats[t].lookups);
+    w.U64(stats[t].matched);
     reply.EndItem();
   }
   reply.Finish();

@@ -94,12 +94,6 @@ void OfSwitch::Stop() {
   buffer_.Clear();
 }
 
-size_t OfSwitch::connection_count() const {
-  size_t n = 0;
-  for (const Conn& c : conns_) n += c.c->state() == of::Connection::State::kActive;
-  return n;
-}
-
 std::vector<OfSwitch::ConnectionInfo> OfSwitch::Connections() const {
   std::vector<ConnectionInfo> out;
   for (const Controller& k : controllers_) {

@@ -87,7 +87,6 @@ class OfSwitch : public of::MessageSink {
   };
   std::vector<ConnectionInfo> Connections() const;
   uint64_t datapath_id() const { return datapath_id_; }
-  size_t connection_count() const;
 
  private:
   struct Listener {

@@ -547,7 +547,7 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
   // Stage 3: table 0 for the misses: prefetch every first probe, then look up
   // and prefetch what executing the matched rule will touch.
   const TableSet::Levels t0s = ts_.levels(0);  // hoisted: one load per burst
-  const bool t0 = t0s[0] || t0s[1] || t0s[2];
+  const bool t0 = ts_.has_table(0);
   if (t0) {
     if (t0s[0] != nullptr) {
       for (uint16_t i = 0; i < n; ++i) {

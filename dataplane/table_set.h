@@ -116,10 +116,6 @@ class TableSet {
   HASHI_ALWAYS_INLINE const RuleRef* Lookup(uint8_t id, const FlowKey& key) const {
     return LookupIn(tables_[id], key);
   }
-  // Prefetches the first probe of table id's oldest level.
-  HASHI_ALWAYS_INLINE void Prefetch(uint8_t id, const FlowKey& key) const {
-    if (tables_[id][0] != nullptr) tables_[id][0]->Prefetch(key);
-  }
   bool has_table(uint8_t id) const { return tables_[id][0] || tables_[id][1] || tables_[id][2]; }
   TableMiss miss(uint8_t id) const { return miss_[id]; }
   uint64_t version() const { return version_; }
