@@ -38,6 +38,34 @@ Status ApplyFailMode(const std::string& mode, DaemonOptions& o) {
   return Status::Ok();
 }
 
+// The tunnel and underlay options, given as one "A:B:C" value.
+Status ApplyTunnelOption(const std::string& key, const std::string& value, DaemonOptions& o) {
+  if (key == "uplink") {
+    auto u = tun::ParseUplinkSpec(value);
+    if (!u.ok()) return u.status();
+    o.uplinks.push_back(*u);
+  } else if (key == "route") {
+    auto r = tun::ParseRouteSpec(value);
+    if (!r.ok()) return r.status();
+    o.routes.push_back(*r);
+  } else if (key == "neighbor") {
+    auto n = tun::ParseNeighborSpec(value);
+    if (!n.ok()) return n.status();
+    o.neighbors.push_back(*n);
+  } else if (key == "tunnel") {
+    auto t = tun::ParseTunnelSpec(value);
+    if (!t.ok()) return t.status();
+    o.tunnels.push_back(*t);
+  } else if (key == "neighbor-aging") {
+    unsigned long v;
+    if (!ToUnsigned(value, 86400, &v) || v == 0) return Status::Error("bad neighbor-aging '" + value + "'");
+    o.neighbor_aging_sec = static_cast<uint32_t>(v);
+  } else {
+    return Status::Error("unknown option " + key);
+  }
+  return Status::Ok();
+}
+
 Status ReadConfig(const std::string& path, DaemonOptions& o) {
   std::ifstream in(path);
   if (!in) return Status::Error("cannot open config file '" + path + "'");
@@ -56,6 +84,13 @@ Status ReadConfig(const std::string& path, DaemonOptions& o) {
       auto p = ctl::ParsePortSpec(words[0] + ":" + words[1] + ":" + words[2]);
       if (!p.ok()) return Status::Error(where + p.error());
       o.ports.push_back(*p);
+    } else if ((key == "uplink" && words.size() == 3) || (key == "route" && words.size() == 2) ||
+               (key == "neighbor" && words.size() == 2) || (key == "tunnel" && words.size() == 3) ||
+               (key == "neighbor-aging" && words.size() == 1)) {
+      std::string joined;
+      for (const auto& w : words) joined += (joined.empty() ? "" : ":") + w;
+      Status s = ApplyTunnelOption(key, joined, o);
+      if (!s.ok()) return Status::Error(where + s.message());
     } else if (key == "flows" && words.size() == 1) {
       o.flows_file = words[0];
     } else if (key == "table-miss" && words.size() == 2) {
@@ -106,6 +141,14 @@ const char* DaemonUsage() {
          "  --duration SEC              exit after SEC seconds (default: run until SIGINT/SIGTERM)\n"
          "  --log-level LEVEL           debug|info|warn|error\n"
          "  --mgmt PATH                 hashictl's socket (default /var/run/hashi/hashi.ctl; none)\n"
+         "GRE tunnels (Ethernet over GRE, as OVS type=gre) and the underlay:\n"
+         "  --uplink NAME:IP/LEN:DEVARGS  a device carrying the underlay, with hashi's address\n"
+         "                              (answers ARP and ping), e.g. wan:10.1.0.1/24:net_af_packet9,iface=wan0\n"
+         "  --route PREFIX:GATEWAY      underlay route, e.g. default:10.1.0.254\n"
+         "  --neighbor IP:MAC           static ARP entry\n"
+         "  --neighbor-aging SEC        ARP cache lifetime (default 300)\n"
+         "  --tunnel NAME:OFPORT:OPTS   tunnel port; OPTS: remote_ip=IP (required), local_ip=IP,\n"
+         "                              key=N|flow, csum=true, ttl=N|inherit, tos=N|inherit\n"
          "OpenFlow 1.3:\n"
          "  --listen ENDPOINT           accept connections: ptcp:[PORT][:IP], pssl:[PORT][:IP], punix:PATH\n"
          "  --controller ENDPOINT       connect to a controller: tcp:IP[:PORT], ssl:IP[:PORT], unix:PATH\n"
@@ -133,6 +176,11 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       auto p = ctl::ParsePortSpec(*s);
       if (!p.ok()) return p.status();
       o.ports.push_back(*p);
+    } else if (a == "--uplink" || a == "--route" || a == "--neighbor" || a == "--tunnel" ||
+               a == "--neighbor-aging") {
+      auto s = need("a value (see --help)");
+      if (!s.ok()) return s.status();
+      HASHI_RETURN_IF_ERROR(ApplyTunnelOption(a.substr(2), *s, o));
     } else if (a == "--config") {
       auto s = need("a file");
       if (!s.ok()) return s.status();

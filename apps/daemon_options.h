@@ -11,6 +11,7 @@
 #include "control/of_switch.h"
 #include "control/port_manager.h"
 #include "dataplane/table_set.h"
+#include "tunnel/tunnel_config.h"
 
 namespace hashi::app {
 
@@ -26,12 +27,20 @@ struct DaemonOptions {
   std::string mgmt_socket = "/var/run/hashi/hashi.ctl";  // hashictl's socket ("" = none)
   // OpenFlow: passive listeners, controllers, fail mode and session limits.
   ctl::OfSwitchOptions openflow;
+  // GRE tunnels and the underlay.
+  std::vector<tun::UplinkSpec> uplinks;
+  std::vector<tun::RouteSpec> routes;
+  std::vector<tun::NeighborSpec> neighbors;
+  std::vector<tun::TunnelSpec> tunnels;
+  uint32_t neighbor_aging_sec = 300;
 };
 
 // Parses the arguments after "--". Config files named with --config are read
 // in place (lines: "port NAME OFPORT DEVARGS", "flows FILE",
 // "table-miss TABLE MODE", "mbufs N", "mac-aging SEC", "listen ENDPOINT",
-// "controller ENDPOINT", "fail-mode MODE").
+// "controller ENDPOINT", "fail-mode MODE", "uplink NAME IP/LEN DEVARGS",
+// "route PREFIX GATEWAY", "neighbor IP MAC", "tunnel NAME OFPORT OPTIONS",
+// "neighbor-aging SEC").
 Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args);
 
 Result<dp::TableMiss> ParseTableMiss(const std::string& mode);

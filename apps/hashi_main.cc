@@ -27,6 +27,7 @@
 #include "control/of_switch.h"
 #include "control/port_manager.h"
 #include "control/telemetry.h"
+#include "control/tunnel_manager.h"
 #include "dataplane/datapath.h"
 #include "dataplane/dpdk/eal.h"
 
@@ -61,7 +62,7 @@ long FreeHugepages() {
 void PrintCounters(const hashi::dp::Datapath& dp, const hashi::ctl::PortManager& ports, const char* when) {
   const hashi::dp::DatapathTotals t = dp.Totals();
   for (const auto& p : ports.List()) {
-    const auto& c = t.ports[p.eth_port];
+    const auto& c = t.ports[p.counter_index];
     std::printf("hashi: %s port %s ofport=%u rx_packets=%llu rx_bytes=%llu tx_packets=%llu "
                 "tx_bytes=%llu tx_dropped=%llu\n", when, p.spec.name.c_str(), p.spec.ofport,
                 (unsigned long long)c.rx_packets, (unsigned long long)c.rx_bytes,
@@ -142,6 +143,23 @@ int Run(int argc, char** argv) {
       std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
       return 1;
     }
+    hashi::ctl::TunnelManager tunnels(dp, ports);
+    tunnels.set_neighbor_aging_sec(opts->neighbor_aging_sec);
+    if (Status s = tunnels.Init(); !s.ok()) {
+      std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
+      return 1;
+    }
+    {
+      Status s;
+      for (const auto& u : opts->uplinks) if (s.ok()) s = tunnels.AddUplink(u);
+      for (const auto& r : opts->routes) if (s.ok()) s = tunnels.AddRoute(r);
+      for (const auto& n : opts->neighbors) if (s.ok()) s = tunnels.AddNeighbor(n);
+      for (const auto& t : opts->tunnels) if (s.ok()) s = tunnels.AddTunnel(t);
+      if (!s.ok()) {
+        std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
+        return 2;
+      }
+    }
     hashi::ctl::FlowDb db(dp);
     // OpenFlow 1.3's default is to drop on a table miss. Like Open vSwitch, a
     // standalone switch without a flow file starts with one real, deletable
@@ -183,7 +201,7 @@ int Run(int argc, char** argv) {
         std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
         return 2;
       }
-      hashi::app::RegisterCommands(mgmt, hashi::app::SwitchParts{dp, ports, db, ofswitch});
+      hashi::app::RegisterCommands(mgmt, hashi::app::SwitchParts{dp, ports, db, ofswitch, tunnels});
     }
 
     std::signal(SIGINT, OnSignal);
@@ -202,9 +220,11 @@ int Run(int argc, char** argv) {
     while (!g_stop.load()) {
       ofswitch.Run(10);
       mgmt.Poll(0);
+      const auto now = std::chrono::steady_clock::now();
+      tunnels.Poll(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                             now.time_since_epoch()).count()));
       telemetry.flow_count.store(db.size());
       dp.rcu().Reclaim();
-      const auto now = std::chrono::steady_clock::now();
       if (opts->stats_interval_sec &&
           now - last_stats >= std::chrono::seconds(opts->stats_interval_sec)) {
         PrintCounters(dp, ports, "stats");
@@ -227,7 +247,9 @@ int Run(int argc, char** argv) {
       std::printf("hashi: final flow n_packets=%llu n_bytes=%llu %s\n", (unsigned long long)f.packets,
                   (unsigned long long)f.bytes, hashi::ctl::FormatFlow(*f.rule).c_str());
     }
+    tunnels.Shutdown();
     for (unsigned w = 0; w < dp.num_workers(); ++w) hashi::dp::DiscardTx(dp.worker(w));
+    hashi::dp::DiscardTx(dp.control_context());
     unsigned n;
     while ((n = dp.DrainPacketIn(pin, 64)) != 0) rte_pktmbuf_free_bulk(pin, n);
     ports.CloseAll();

@@ -24,7 +24,8 @@ constexpr const char* kDefaultSocket = "/var/run/hashi/hashi.ctl";
 int Usage(FILE* out) {
   std::fprintf(out,
                "usage: hashictl [--socket PATH] [--json] COMMAND [ARGS...]\n"
-               "  show                         ports, bindings, links, controllers\n"
+               "  show                         ports, bindings, links, controllers, tunnels,\n"
+               "                               uplinks, routes, neighbours\n"
                "  add-port NAME:OFPORT:DEVARGS add a port at run time\n"
                "  del-port NAME                remove a port\n"
                "  add-flow FLOW                add a flow (ovs-ofctl syntax)\n"
@@ -39,6 +40,14 @@ int Usage(FILE* out) {
                "  set-fail-mode standalone|secure\n"
                "  trace PACKET                 which tables, rules and actions PACKET meets\n"
                "  stats [--clear]              per-worker loop and cycle figures (--clear: reset maxima)\n"
+               "  add-tunnel NAME OFPORT OPTS  GRE tunnel port; OPTS: remote_ip=IP[,key=N|flow,local_ip=IP,\n"
+               "                               csum=true,ttl=N|inherit,tos=N|inherit]\n"
+               "  del-tunnel NAME              remove a tunnel port\n"
+               "  dump-tunnels                 tunnels, their next hops and counters\n"
+               "  add-route PREFIX GATEWAY     underlay route (PREFIX: A.B.C.D/LEN or default)\n"
+               "  del-route PREFIX             remove an underlay route\n"
+               "  add-neighbor IP MAC          static ARP entry on the underlay\n"
+               "  del-neighbor IP              remove an ARP entry\n"
                "default socket: %s\n",
                kDefaultSocket);
   return out == stdout ? 0 : 2;

@@ -46,7 +46,12 @@ Result<ctl::FlowFilter> FilterOf(const std::vector<std::string>& a, size_t at) {
 
 std::string BindingName(const dp::PortBinding* b) {
   if (b == nullptr) return "unbound";
-  return b->kind == dp::BindingKind::kLocal ? "local(dpdk " + std::to_string(b->eth_port) + ")" : "hold";
+  switch (b->kind) {
+    case dp::BindingKind::kLocal: return "local(dpdk " + std::to_string(b->eth_port) + ")";
+    case dp::BindingKind::kTunnel: return "tunnel";
+    case dp::BindingKind::kHold: break;
+  }
+  return "hold";
 }
 
 Result<MgmtReply> Show(SwitchParts& p) {
@@ -85,6 +90,7 @@ Result<MgmtReply> Show(SwitchParts& p) {
   for (const std::string& l : p.ofswitch.listeners()) r.text += "  listening on " + l + "\n";
   r.data["connections"] = conns;
   r.data["listeners"] = p.ofswitch.listeners();
+  ShowUnderlay(p, r);
   return r;
 }
 
@@ -136,9 +142,9 @@ Result<MgmtReply> DumpPorts(SwitchParts& p, const std::vector<std::string>& a) {
   r.data = json::array();
   for (const ctl::PortInfo& i : p.ports.List()) {
     if (!a.empty() && a[0] != i.spec.name && a[0] != std::to_string(i.spec.ofport)) continue;
-    const dp::PortCounters& c = t.ports[i.eth_port];
+    const dp::PortCounters& c = t.ports[i.counter_index];
     rte_eth_stats hw{};
-    rte_eth_stats_get(i.eth_port, &hw);
+    if (!i.tunnel) rte_eth_stats_get(i.eth_port, &hw);
     char line[256];
     std::snprintf(line, sizeof line, "  port %u (%s): rx pkts=%llu bytes=%llu missed=%llu; tx pkts=%llu bytes=%llu dropped=%llu\n",
                   i.spec.ofport, i.spec.name.c_str(), (unsigned long long)c.rx_packets, (unsigned long long)c.rx_bytes,
@@ -217,15 +223,26 @@ Result<MgmtReply> Stats(SwitchParts& p) {
   std::snprintf(text, sizeof text, "control:\n  snapshot commits: %llu (%.1f ms in all, longest %.1f ms, last %.1f ms)\n",
                 (unsigned long long)c.commits, c.total_ns / 1e6, c.max_ns / 1e6, c.last_ns / 1e6);
   r.text += text;
+  const dp::DatapathTotals t = p.datapath.Totals();
+  json drops = json::object();
+  std::string drop_text;
+  for (int d = 0; d < dp::kDropReasonCount; ++d) {
+    if (t.drops[d] == 0) continue;
+    drops[dp::kDropReasonNames[d]] = t.drops[d];
+    drop_text += std::string(" ") + dp::kDropReasonNames[d] + "=" + std::to_string(t.drops[d]);
+  }
+  r.text += "drops:" + (drop_text.empty() ? std::string(" none") : drop_text) + "\n";
   r.data = {{"workers", workers},
             {"control", {{"commits", c.commits}, {"commit_ms_total", c.total_ns / 1e6},
-                         {"commit_ms_max", c.max_ns / 1e6}, {"commit_ms_last", c.last_ns / 1e6}}}};
+                         {"commit_ms_max", c.max_ns / 1e6}, {"commit_ms_last", c.last_ns / 1e6}}},
+            {"drops", drops}};
   return r;
 }
 
 }  // namespace
 
 void RegisterCommands(ctl::MgmtServer& server, SwitchParts parts) {
+  RegisterTunnelCommands(server, parts);
   auto p = std::make_shared<SwitchParts>(parts);
   server.Register("show", "show: ports, bindings, links, controllers",
                   [p](const std::vector<std::string>& a) -> Result<MgmtReply> {

@@ -1,7 +1,9 @@
 // The hashictl commands the daemon answers on its management socket:
 // show, add-port, del-port, add-flow(s), del-flows, dump-flows, dump-ports,
 // dump-tables, dump-groups, set-controller, del-controller, set-fail-mode,
-// trace and stats. Each turns its arguments into calls on the switch's parts
+// trace and stats; and for tunnels (mgmt_tunnel_commands.cc) add-tunnel,
+// del-tunnel, dump-tunnels, add-route, del-route, add-neighbor, del-neighbor,
+// with tunnels, uplinks, neighbours and routes in `show`. Each turns its arguments into calls on the switch's parts
 // and a reply with text (what hashictl prints) and JSON data.
 #pragma once
 
@@ -9,6 +11,7 @@
 #include "control/mgmt_server.h"
 #include "control/of_switch.h"
 #include "control/port_manager.h"
+#include "control/tunnel_manager.h"
 #include "dataplane/datapath.h"
 
 namespace hashi::app {
@@ -18,8 +21,12 @@ struct SwitchParts {
   ctl::PortManager& ports;
   ctl::FlowDb& flows;
   ctl::OfSwitch& ofswitch;
+  ctl::TunnelManager& tunnels;
 };
 
 void RegisterCommands(ctl::MgmtServer& server, SwitchParts parts);
+void RegisterTunnelCommands(ctl::MgmtServer& server, SwitchParts parts);
+// Appends the tunnels, uplinks, neighbours and routes to show's reply.
+void ShowUnderlay(SwitchParts& parts, ctl::MgmtReply& reply);
 
 }  // namespace hashi::app

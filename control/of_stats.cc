@@ -79,7 +79,7 @@ of::PortDesc OfSwitch::DescribePort(const PortInfo& p) const {
   const auto cfg = port_config_.find(p.spec.ofport);
   d.config = cfg == port_config_.end() ? 0 : cfg->second;
   d.state = p.link_up ? of::kPortStateLive : of::kPortStateLinkDown;
-  d.curr = d.advertised = d.supported = kFeature10GbFd | kFeatureCopper;
+  d.curr = d.advertised = d.supported = p.tunnel ? 0 : kFeature10GbFd | kFeatureCopper;
   d.curr_speed = p.link_speed_mbps * 1000;
   d.max_speed = d.curr_speed;
   return d;
@@ -160,14 +160,15 @@ void OfSwitch::ReplyPortStats(std::vector<uint8_t>& out, uint32_t xid, uint32_t 
   for (const PortInfo& p : ports_.List()) {
     if (port_no != dp::kPortAny && p.spec.ofport != port_no) continue;
     rte_eth_stats hw{};
-    rte_eth_stats_get(p.eth_port, &hw);
+    if (!p.tunnel) rte_eth_stats_get(p.eth_port, &hw);
+    const dp::PortCounters& c = t.ports[p.counter_index];
     of::PortStats s;
     s.port_no = p.spec.ofport;
-    s.rx_packets = t.ports[p.eth_port].rx_packets;
-    s.rx_bytes = t.ports[p.eth_port].rx_bytes;
-    s.tx_packets = t.ports[p.eth_port].tx_packets;
-    s.tx_bytes = t.ports[p.eth_port].tx_bytes;
-    s.tx_dropped = t.ports[p.eth_port].tx_dropped;
+    s.rx_packets = c.rx_packets;
+    s.rx_bytes = c.rx_bytes;
+    s.tx_packets = c.tx_packets;
+    s.tx_bytes = c.tx_bytes;
+    s.tx_dropped = c.tx_dropped;
     s.rx_dropped = hw.imissed + hw.rx_nombuf;
     s.rx_errors = hw.ierrors;
     s.tx_errors = hw.oerrors;

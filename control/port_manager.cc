@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <set>
 
+#include <rte_ethdev.h>
+
 #include "common/log.h"
 
 namespace hashi::ctl {
@@ -56,7 +58,19 @@ Status PortManager::Open(const std::vector<PortSpec>& specs) {
   return Status::Ok();
 }
 
-Status PortManager::OpenOne(const PortSpec& s, dp::PortMap& map) {
+Status PortManager::CheckFree(const std::string& name, uint32_t ofport) const {
+  for (const Open_& p : ports_) {
+    if (ofport != 0 && p.spec.ofport == ofport) return Status::Error("OpenFlow port " + std::to_string(ofport) + " is in use");
+    if (p.spec.name == name) return Status::Error("port name '" + name + "' is in use");
+  }
+  for (const TunnelPort_& t : tunnel_ports_) {
+    if (ofport != 0 && t.spec.ofport == ofport) return Status::Error("OpenFlow port " + std::to_string(ofport) + " is in use");
+    if (t.spec.name == name) return Status::Error("port name '" + name + "' is in use");
+  }
+  return Status::Ok();
+}
+
+Status PortManager::OpenOne(const PortSpec& s, dp::PortMap& map, bool uplink) {
   const unsigned workers = datapath_.num_workers();
   dpdk::EthPortConfig cfg;
   cfg.devargs = s.devargs;
@@ -72,23 +86,22 @@ Status PortManager::OpenOne(const PortSpec& s, dp::PortMap& map) {
     map.AddRxQueue(next_worker_, dp::RxQueueRef{port->id(), q});
     next_worker_ = (next_worker_ + 1) % workers;
   }
-  dp::PortBinding b;
-  b.ofport = s.ofport;
-  b.kind = dp::BindingKind::kLocal;
-  b.eth_port = port->id();
-  b.name = s.name;
-  HASHI_RETURN_IF_ERROR(map.Bind(b));
-  HASHI_LOG_INFO("ports", "port %s: OpenFlow %u, DPDK port %u (%s), %u rx queues", s.name.c_str(), s.ofport,
-                 port->id(), s.devargs.c_str(), port->rx_queues());
-  ports_.push_back(Open_{s, std::move(port).value(), true, true, SteadyNs()});
+  if (!uplink) {
+    dp::PortBinding b;
+    b.ofport = s.ofport;
+    b.kind = dp::BindingKind::kLocal;
+    b.eth_port = port->id();
+    b.name = s.name;
+    HASHI_RETURN_IF_ERROR(map.Bind(b));
+  }
+  HASHI_LOG_INFO("ports", "%s %s: OpenFlow %u, DPDK port %u (%s), %u rx queues", uplink ? "uplink" : "port",
+                 s.name.c_str(), s.ofport, port->id(), s.devargs.c_str(), port->rx_queues());
+  ports_.push_back(Open_{s, std::move(port).value(), true, true, SteadyNs(), uplink});
   return Status::Ok();
 }
 
 Status PortManager::AddPort(const PortSpec& spec) {
-  for (const Open_& p : ports_) {
-    if (p.spec.ofport == spec.ofport) return Status::Error("OpenFlow port " + std::to_string(spec.ofport) + " is in use");
-    if (p.spec.name == spec.name) return Status::Error("port name '" + spec.name + "' is in use");
-  }
+  HASHI_RETURN_IF_ERROR(CheckFree(spec.name, spec.ofport));
   auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
   HASHI_RETURN_IF_ERROR(OpenOne(spec, *map));
   datapath_.PublishPorts(std::move(map));
@@ -98,6 +111,7 @@ Status PortManager::AddPort(const PortSpec& spec) {
 Status PortManager::DeletePort(const std::string& name) {
   auto it = std::find_if(ports_.begin(), ports_.end(), [&](const Open_& p) { return p.spec.name == name; });
   if (it == ports_.end()) return Status::Error("no port named '" + name + "'");
+  if (it->uplink) return Status::Error("'" + name + "' is an uplink, not an OpenFlow port");
   auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
   HASHI_RETURN_IF_ERROR(map->Unbind(it->spec.ofport));
   map->RemoveRxQueues(it->port.id());
@@ -128,10 +142,52 @@ unsigned PortManager::MbufsInUse() const {
 std::vector<PortInfo> PortManager::List() const {
   std::vector<PortInfo> out;
   for (const Open_& p : ports_) {
-    out.push_back(PortInfo{p.spec, p.port.id(), p.port.LinkUp(), p.port.MacAddress(), p.port.LinkSpeedMbps(),
-                           p.forward, p.receive, p.opened_ns});
+    if (p.uplink) continue;
+    out.push_back(PortInfo{p.spec, p.port.id(), p.port.id(), false, p.port.LinkUp(), p.port.MacAddress(),
+                           p.port.LinkSpeedMbps(), p.forward, p.receive, p.opened_ns});
+  }
+  for (const TunnelPort_& t : tunnel_ports_) {
+    out.push_back(PortInfo{t.spec, kNoEthPort, t.counter_index, true, true, 0, 0, t.forward, t.receive,
+                           t.opened_ns});
   }
   return out;
+}
+
+Result<PortManager::UplinkDevice> PortManager::OpenUplink(const std::string& name, const std::string& devargs) {
+  HASHI_RETURN_IF_ERROR(CheckFree(name, 0));
+  auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
+  PortSpec spec{name, 0, devargs};
+  HASHI_RETURN_IF_ERROR(OpenOne(spec, *map, true));
+  datapath_.PublishPorts(std::move(map));
+  const dpdk::EthPort& port = ports_.back().port;
+  uint16_t mtu = 1500;
+  if (rte_eth_dev_get_mtu(port.id(), &mtu) != 0) mtu = 1500;
+  return UplinkDevice{port.id(), port.MacAddress(), mtu};
+}
+
+Status PortManager::AddTunnelPort(const std::string& name, uint32_t ofport, uint16_t counter_index) {
+  HASHI_RETURN_IF_ERROR(CheckFree(name, ofport));
+  auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
+  dp::PortBinding b;
+  b.ofport = ofport;
+  b.kind = dp::BindingKind::kTunnel;
+  b.name = name;
+  HASHI_RETURN_IF_ERROR(map->Bind(b));
+  datapath_.PublishPorts(std::move(map));
+  tunnel_ports_.push_back(TunnelPort_{PortSpec{name, ofport, ""}, counter_index, true, true, SteadyNs()});
+  return Status::Ok();
+}
+
+Status PortManager::DeleteTunnelPort(const std::string& name) {
+  auto it = std::find_if(tunnel_ports_.begin(), tunnel_ports_.end(),
+                         [&](const TunnelPort_& t) { return t.spec.name == name; });
+  if (it == tunnel_ports_.end()) return Status::Error("no tunnel port named '" + name + "'");
+  auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
+  HASHI_RETURN_IF_ERROR(map->Unbind(it->spec.ofport));
+  datapath_.PublishPorts(std::move(map));
+  datapath_.rcu().Synchronize();
+  tunnel_ports_.erase(it);
+  return Status::Ok();
 }
 
 const PortSpec* PortManager::FindByEthPort(uint16_t eth_port) const {
@@ -149,11 +205,15 @@ Result<PortInfo> PortManager::Find(uint32_t ofport) const {
 }
 
 Status PortManager::SetForwarding(uint32_t ofport, bool forward, bool receive) {
-  Open_* open = nullptr;
+  bool* fwd_flag = nullptr;
+  bool* recv_flag = nullptr;
   for (Open_& p : ports_) {
-    if (p.spec.ofport == ofport) open = &p;
+    if (p.spec.ofport == ofport && !p.uplink) fwd_flag = &p.forward, recv_flag = &p.receive;
   }
-  if (open == nullptr) return Status::Error("no port with OpenFlow number " + std::to_string(ofport));
+  for (TunnelPort_& t : tunnel_ports_) {
+    if (t.spec.ofport == ofport) fwd_flag = &t.forward, recv_flag = &t.receive;
+  }
+  if (fwd_flag == nullptr) return Status::Error("no port with OpenFlow number " + std::to_string(ofport));
   const dp::PortMap* current = datapath_.ports();
   auto map = std::make_unique<dp::PortMap>(*current);
   const dp::PortBinding* b = map->Find(ofport);
@@ -163,8 +223,8 @@ Status PortManager::SetForwarding(uint32_t ofport, bool forward, bool receive) {
   HASHI_RETURN_IF_ERROR(map->Bind(nb));
   if (nb.kind == dp::BindingKind::kLocal) map->SetRxOfport(nb.eth_port, receive ? ofport : 0);
   datapath_.PublishPorts(std::move(map));
-  open->forward = forward;
-  open->receive = receive;
+  *fwd_flag = forward;
+  *recv_flag = receive;
   return Status::Ok();
 }
 

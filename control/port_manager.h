@@ -3,7 +3,9 @@
 // (one pool per socket, made when the first port there opens), gives every
 // worker a tx queue on it (plus one for control), spreads the rx queues over
 // the workers, and publishes the PortMap that binds each OpenFlow port
-// number to its device. Control thread only.
+// number to its device. It also opens uplinks (devices that carry the
+// underlay and are not OpenFlow ports) and binds tunnel ports (logical ports
+// with no device of their own), for the tunnel manager. Control thread only.
 #pragma once
 
 #include <cstdint>
@@ -29,9 +31,13 @@ struct PortSpec {
 // Parses "NAME:OFPORT:DEVARGS", e.g. "h1:1:net_af_packet0,iface=veth-h1".
 Result<PortSpec> ParsePortSpec(const std::string& text);
 
+inline constexpr uint16_t kNoEthPort = 0xffff;
+
 struct PortInfo {
   PortSpec spec;
-  uint16_t eth_port;
+  uint16_t eth_port;     // kNoEthPort for a tunnel port
+  uint16_t counter_index;  // slot in dp::DatapathTotals::ports
+  bool tunnel;
   bool link_up;
   uint64_t mac;
   uint32_t link_speed_mbps;
@@ -52,7 +58,21 @@ class PortManager {
   // Removes a port by name: unpublishes it, waits for a grace period (no
   // worker polls or sends to it any more), then closes the device.
   Status DeletePort(const std::string& name);
+  // The OpenFlow ports: devices and tunnels (uplinks are not listed).
   std::vector<PortInfo> List() const;
+
+  struct UplinkDevice {
+    uint16_t eth_port;
+    uint64_t mac;
+    uint16_t mtu;
+  };
+  // Opens an uplink device: polled by the workers, not an OpenFlow port.
+  Result<UplinkDevice> OpenUplink(const std::string& name, const std::string& devargs);
+  // Binds logical port ofport to the tunnel of the same number in the
+  // TunnelTable (publish that first); its counters live in counter_index.
+  Status AddTunnelPort(const std::string& name, uint32_t ofport, uint16_t counter_index);
+  // Unbinds a tunnel port and waits for a grace period.
+  Status DeleteTunnelPort(const std::string& name);
   const PortSpec* FindByEthPort(uint16_t eth_port) const;
   // The port with OpenFlow number ofport, if any.
   Result<PortInfo> Find(uint32_t ofport) const;
@@ -70,8 +90,10 @@ class PortManager {
   Result<rte_mempool*> ControlPool();
 
  private:
-  // Opens spec's device into map (bindings and rx queues), not yet published.
-  Status OpenOne(const PortSpec& spec, dp::PortMap& map);
+  // Opens spec's device into map (bindings and rx queues, and a binding
+  // unless it is an uplink), not yet published.
+  Status OpenOne(const PortSpec& spec, dp::PortMap& map, bool uplink = false);
+  Status CheckFree(const std::string& name, uint32_t ofport) const;
 
   dp::Datapath& datapath_;
   unsigned mbufs_per_socket_;
@@ -83,8 +105,17 @@ class PortManager {
     bool forward = true;
     bool receive = true;
     uint64_t opened_ns = 0;
+    bool uplink = false;
   };
   std::list<Open_> ports_;  // a list: EthPort cannot be move-assigned
+  struct TunnelPort_ {
+    PortSpec spec;  // devargs empty
+    uint16_t counter_index;
+    bool forward = true;
+    bool receive = true;
+    uint64_t opened_ns = 0;
+  };
+  std::list<TunnelPort_> tunnel_ports_;
 };
 
 }  // namespace hashi::ctl

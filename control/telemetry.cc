@@ -18,9 +18,9 @@ int HandlePorts(const char*, const char*, rte_tel_data* d) {
     rte_tel_data* c = rte_tel_data_alloc();
     if (c == nullptr) return -1;
     rte_tel_data_start_dict(c);
-    const dp::PortCounters& pc = t.ports[p.eth_port];
+    const dp::PortCounters& pc = t.ports[p.counter_index];
     rte_tel_data_add_dict_u64(c, "ofport", p.spec.ofport);
-    rte_tel_data_add_dict_u64(c, "dpdk_port", p.eth_port);
+    if (!p.tunnel) rte_tel_data_add_dict_u64(c, "dpdk_port", p.eth_port);
     rte_tel_data_add_dict_u64(c, "link_up", p.link_up ? 1 : 0);
     rte_tel_data_add_dict_u64(c, "rx_packets", pc.rx_packets);
     rte_tel_data_add_dict_u64(c, "rx_bytes", pc.rx_bytes);

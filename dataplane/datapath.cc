@@ -32,6 +32,7 @@ struct LaunchArg {
 LaunchArg g_launch_args[hashi::kMaxWorkers];
 
 void DeletePortMap(void* p) { delete static_cast<PortMap*>(p); }
+void DeleteTunnelTable(void* p) { delete static_cast<tun::TunnelTable*>(p); }
 
 }  // namespace
 
@@ -67,6 +68,7 @@ Result<std::unique_ptr<Datapath>> Datapath::Create(unsigned num_workers) {
   miss[0] = TableMiss::kNormal;
   dp->tables_.store(TableSet::Build({}, miss, dp->counter_slots(), 1).release());
   dp->ports_.store(new PortMap());
+  dp->tunnels_.store(new tun::TunnelTable(nullptr, nullptr));
   return dp;
 }
 
@@ -102,6 +104,7 @@ Datapath::~Datapath() {
   rcu_.Drain();
   delete tables_.exchange(nullptr);
   delete ports_.exchange(nullptr);
+  delete tunnels_.exchange(nullptr);
 }
 
 std::unique_ptr<TableSet> Datapath::PublishTables(std::unique_ptr<TableSet> ts) {
@@ -116,6 +119,18 @@ void Datapath::PublishPorts(std::unique_ptr<PortMap> pm) {
   rcu_.Reclaim();
 }
 
+void Datapath::PublishTunnels(std::unique_ptr<tun::TunnelTable> tt) {
+  tt->Seal();
+  const tun::TunnelTable* old = tunnels_.exchange(tt.release(), std::memory_order_acq_rel);
+  rcu_.DeferFree(const_cast<tun::TunnelTable*>(old), DeleteTunnelTable);
+  rcu_.Reclaim();
+}
+
+void Datapath::ResetPortCounters(uint16_t index) {
+  counter_base_[index] = PortCounters{};
+  counter_base_[index] = Totals().ports[index];
+}
+
 void Datapath::PollOnce(unsigned w) {
   WorkerContext& ctx = *workers_[w];
   const uint64_t start = rte_rdtsc();
@@ -127,6 +142,7 @@ void Datapath::PollOnce(unsigned w) {
   ctx.stats.last_loop_tsc = start;
   const TableSet* ts = tables_.load(std::memory_order_acquire);
   const PortMap* pm = ports_.load(std::memory_order_acquire);
+  const tun::TunnelTable* tt = tunnels_.load(std::memory_order_acquire);
   bool busy = false;
   if (ctx.inject != nullptr && !rte_ring_empty(ctx.inject)) TakeInjected(ctx);
   for (const RxQueueRef& q : pm->rx_queues(w)) {
@@ -134,7 +150,7 @@ void Datapath::PollOnce(unsigned w) {
     const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, kMaxBurst);
     if (n == 0) continue;
     busy = true;
-    ProcessBurst(ctx, *ts, *pm, q.port, pkts, n);
+    ProcessBurst(ctx, *ts, *pm, q.port, pkts, n, tt);
   }
   FlushTx(ctx);
   Bump(ctx.stats.loops);
@@ -219,7 +235,7 @@ DatapathTotals Datapath::Totals() const {
   DatapathTotals t{};
   for (unsigned i = 0; i <= workers_.size(); ++i) {
     const WorkerStats& s = i < workers_.size() ? workers_[i]->stats : control_->stats;
-    for (int p = 0; p < kMaxEthPorts; ++p) {
+    for (int p = 0; p < kMaxCounterPorts; ++p) {
       t.ports[p].rx_packets += ReadCounter(s.ports[p].rx_packets);
       t.ports[p].rx_bytes += ReadCounter(s.ports[p].rx_bytes);
       t.ports[p].tx_packets += ReadCounter(s.ports[p].tx_packets);
@@ -237,6 +253,13 @@ DatapathTotals Datapath::Totals() const {
     t.busy_cycles += ReadCounter(s.busy_cycles);
     t.max_loop_cycles = std::max(t.max_loop_cycles, ReadCounter(s.max_loop_cycles));
     t.max_gap_cycles = std::max(t.max_gap_cycles, ReadCounter(s.max_gap_cycles));
+  }
+  for (int p = 0; p < kMaxCounterPorts; ++p) {
+    t.ports[p].rx_packets -= counter_base_[p].rx_packets;
+    t.ports[p].rx_bytes -= counter_base_[p].rx_bytes;
+    t.ports[p].tx_packets -= counter_base_[p].tx_packets;
+    t.ports[p].tx_bytes -= counter_base_[p].tx_bytes;
+    t.ports[p].tx_dropped -= counter_base_[p].tx_dropped;
   }
   return t;
 }

@@ -1,7 +1,7 @@
 // Datapath: the shared state between control and the workers, and the worker
 // lcores' life cycle.
 //
-// It owns the published snapshots (TableSet, PortMap), the RCU domain that
+// It owns the published snapshots (TableSet, PortMap, TunnelTable), the RCU domain that
 // tells control when an old snapshot is no longer read, the shared MAC
 // learning table, and one WorkerContext per worker. Control publishes with
 // PublishTables/PublishPorts (one release store each); workers load both once
@@ -28,7 +28,7 @@ namespace hashi::dp {
 
 // Totals over all workers, read by control.
 struct DatapathTotals {
-  PortCounters ports[kMaxEthPorts];
+  PortCounters ports[kMaxCounterPorts];
   uint64_t drops[kDropReasonCount];
   uint64_t packets, emc_hits, classified, held, packet_in, loops, busy_loops, busy_cycles;
   uint64_t max_loop_cycles, max_gap_cycles;
@@ -65,6 +65,12 @@ class Datapath {
   std::unique_ptr<TableSet> PublishTables(std::unique_ptr<TableSet> ts);
   // Publishes pm; the previous map is freed through the RCU defer queue.
   void PublishPorts(std::unique_ptr<PortMap> pm);
+  // Publishes tt the same way (the tunnel manager's snapshot).
+  void PublishTunnels(std::unique_ptr<tun::TunnelTable> tt);
+  const tun::TunnelTable* tunnels() const { return tunnels_.load(std::memory_order_acquire); }
+  // Makes the port counters in slot `index` read zero from now on (a tunnel
+  // port reusing the slot of a deleted one starts from zero).
+  void ResetPortCounters(uint16_t index);
   const TableSet* tables() const { return tables_.load(std::memory_order_acquire); }
   const PortMap* ports() const { return ports_.load(std::memory_order_acquire); }
 
@@ -92,6 +98,8 @@ class Datapath {
 
   std::atomic<const TableSet*> tables_{nullptr};
   std::atomic<const PortMap*> ports_{nullptr};
+  std::atomic<const tun::TunnelTable*> tunnels_{nullptr};
+  PortCounters counter_base_[kMaxCounterPorts]{};  // subtracted by Totals()
   dpdk::Rcu rcu_;
   MacTable macs_;
   std::vector<std::unique_ptr<WorkerContext>> workers_;

@@ -11,6 +11,8 @@
 #include "dataplane/packet_edit.h"
 #include "dataplane/packet_in_meta.h"
 #include "dataplane/packet_parser.h"
+#include "dataplane/tunnel_path.h"
+#include "tunnel/gre_encap.h"
 
 namespace hashi::dp {
 namespace {
@@ -64,11 +66,12 @@ struct ActionSet {
 
 class Executor {
  public:
-  Executor(WorkerContext& ctx, const TableSet& ts, const PortMap& ports)
-      : ctx_(ctx), ts_(ts), ports_(ports), counter_slot_(ctx.index * kCounterStride),
+  Executor(WorkerContext& ctx, const TableSet& ts, const PortMap& ports, const tun::TunnelTable* tunnels)
+      : ctx_(ctx), ts_(ts), ports_(ports), tunnels_(tunnels), counter_slot_(ctx.index * kCounterStride),
         table_counters_(ts.table_counters(ctx.index)) {}
 
-  void ProcessBatch(Packet* pkts, uint16_t n);
+  // tun_ids: the tunnel id of each packet (decapsulated bursts), or null.
+  void ProcessBatch(Packet* pkts, uint16_t n, const uint64_t* tun_ids);
   // Packet-out: runs an action list on one parsed packet (OFPP_TABLE sends
   // it through the flow tables), then hands it to its outputs.
   void RunPacketOut(Packet& p, const Action* actions, uint16_t n);
@@ -77,22 +80,31 @@ class Executor {
   void Drop(Packet& p, DropReason r) {
     Bump(ctx_.stats.drops[static_cast<int>(r)]);
     if (p.pending != kNoSlotOut) {  // an earlier output still takes the packet
-      Deliver(p.pending, p.m);
+      Deliver(p, p.pending);
       p.pending = kNoSlotOut;
     } else {
       rte_pktmbuf_free(p.m);
     }
     p.gone = true;
   }
-  HASHI_ALWAYS_INLINE void Deliver(int slot, rte_mbuf* m) {
+  // Hands p's mbuf to binding slot `slot` (the packet's key supplies the
+  // tunnel id for a key=flow tunnel).
+  HASHI_ALWAYS_INLINE void Deliver(const Packet& p, int slot) {
     const PortBinding& b = ports_.slot(static_cast<uint16_t>(slot));
     if (HASHI_LIKELY(b.kind == BindingKind::kLocal && b.hold == nullptr && b.admin_up)) {
-      QueueTx(b.eth_port, m);
+      QueueTx(b.eth_port, p.m);
+    } else if (b.kind == BindingKind::kTunnel && b.admin_up) {
+      DeliverTunnel(b.ofport, p.m, p.key.Get(Field::kTunnelId));
     } else {
-      DeliverSlow(b, m);
+      DeliverSlow(b, p.m);
     }
   }
   __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
+  void DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id);
+  void DropMbuf(rte_mbuf* m, DropReason r) {
+    Bump(ctx_.stats.drops[static_cast<int>(r)]);
+    rte_pktmbuf_free(m);
+  }
   void QueueTx(uint16_t eth_port, rte_mbuf* m) {
     TxBuffer& tb = ctx_.tx[eth_port];
     if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
@@ -102,7 +114,7 @@ class Executor {
   void Emit(Packet& p, int slot) {
     if (p.pending != kNoSlotOut) {
       rte_mbuf_refcnt_update(p.m, 1);
-      Deliver(p.pending, p.m);
+      Deliver(p, p.pending);
     }
     p.pending = slot;
     p.outputs++;
@@ -142,11 +154,43 @@ class Executor {
   WorkerContext& ctx_;
   const TableSet& ts_;
   const PortMap& ports_;
+  const tun::TunnelTable* tunnels_;  // null: no tunnels
   unsigned counter_slot_;  // this worker's slot in every rule's counter block
   TableCounters* table_counters_;
   const RuleRef* rule_ = nullptr;  // the last rule that ran actions (for packet-in)
   bool packet_out_ = false;        // running a packet-out's action list
 };
+
+// Encapsulates m for the tunnel on OpenFlow port ofport and queues it on the
+// uplink, or, while the next hop is unresolved, on the pending ring that the
+// control thread sends from once ARP answers.
+void Executor::DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id) {
+  const tun::TunnelEntry* t = tunnels_ != nullptr ? tunnels_->FindByOfport(ofport) : nullptr;
+  if (HASHI_UNLIKELY(t == nullptr)) return DropMbuf(m, DropReason::kNoSuchPort);
+  // Another output still shares this mbuf (or it has no room in front):
+  // encapsulate a private copy.
+  if (HASHI_UNLIKELY(rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m) || rte_pktmbuf_headroom(m) < t->encap.len)) {
+    rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+    rte_pktmbuf_free(m);
+    if (copy == nullptr) return DropMbuf(copy, DropReason::kNoBuffer);
+    m = copy;
+  }
+  const uint32_t inner = rte_pktmbuf_pkt_len(m);
+  const tun::EncapResult r = tun::GreEncap(m, t->encap, static_cast<uint32_t>(tun_id), ctx_.ip_id++);
+  if (HASHI_UNLIKELY(r != tun::EncapResult::kOk)) {
+    return DropMbuf(m, r == tun::EncapResult::kTooBig ? DropReason::kTunnelTooBig : DropReason::kNoBuffer);
+  }
+  PortCounters& pc = ctx_.stats.ports[t->stats_index];
+  Bump(pc.tx_packets);
+  Bump(pc.tx_bytes, inner);
+  if (HASHI_LIKELY(t->resolved)) {
+    QueueTx(t->uplink_port, m);
+    return;
+  }
+  m->hash.usr = t->next_hop;  // read by the tunnel manager
+  m->port = t->uplink_port;
+  if (rte_ring_mp_enqueue(tunnels_->pending(), m) != 0) DropMbuf(m, DropReason::kTunnelArpQueueFull);
+}
 
 void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
   if (!b.admin_up) {
@@ -176,7 +220,7 @@ void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
 bool Executor::PrepareEdit(Packet& p) {
   if (p.pending != kNoSlotOut) {
     rte_mbuf_refcnt_update(p.m, 1);
-    Deliver(p.pending, p.m);
+    Deliver(p, p.pending);
     p.pending = kNoSlotOut;
   }
   if (HASHI_LIKELY(rte_mbuf_refcnt_read(p.m) == 1 && RTE_MBUF_DIRECT(p.m))) return true;
@@ -514,7 +558,7 @@ void Executor::Replay(Packet& p, const EmcEntry& e) {
 // The burst runs in stages so that each stage's cache misses (packet data,
 // EMC entries, classifier slots, rule entries) overlap across packets
 // instead of stalling one packet at a time.
-void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
+void Executor::ProcessBatch(Packet* pkts, uint16_t n, const uint64_t* tun_ids) {
   const EmcEntry* cached[kMaxBurst];
   const RuleRef* first[kMaxBurst];
   uint32_t hash[kMaxBurst];
@@ -525,6 +569,7 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
     const DropReason r = ParsePacket(rte_pktmbuf_mtod(p.m, const uint8_t*), rte_pktmbuf_data_len(p.m),
                                      p.in_port, &p.key, &p.layout);
     if (HASHI_UNLIKELY(r != DropReason::kCount)) Drop(p, r);
+    if (tun_ids != nullptr) p.key.Set(Field::kTunnelId, tun_ids[i]);
   }
   // Stage 2: exact-match cache, unless it is being bypassed.
   const bool use_emc = ctx_.emc.Use(n);
@@ -596,7 +641,7 @@ void Executor::ProcessBatch(Packet* pkts, uint16_t n) {
 void Executor::Finish(Packet& p) {
   if (p.gone) return;
   if (p.pending != kNoSlotOut) {
-    Deliver(p.pending, p.m);
+    Deliver(p, p.pending);
   } else {
     if (p.outputs == 0) Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoAction)]);
     rte_pktmbuf_free(p.m);
@@ -616,7 +661,7 @@ void Executor::RunPacketOut(Packet& p, const Action* actions, uint16_t n) {
 }  // namespace
 
 bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
-                      rte_mbuf* m, const Action* actions, uint16_t n) {
+                      rte_mbuf* m, const Action* actions, uint16_t n, const tun::TunnelTable* tunnels) {
   Packet p;
   p.m = m;
   p.in_port = in_port;
@@ -631,13 +676,41 @@ bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap&
     rte_pktmbuf_free(m);
     return false;
   }
-  Executor exec(ctx, tables, ports);
+  Executor exec(ctx, tables, ports, tunnels);
   exec.RunPacketOut(p, actions, n);
   return true;
 }
 
+namespace {
+
+// A burst from an uplink: decapsulate, then run the inner frames, each
+// entering on its tunnel's port with its tunnel id.
+void ProcessUplinkBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
+                        const tun::TunnelTable& tunnels, uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
+  Executor exec(ctx, tables, ports, &tunnels);
+  for (uint16_t base = 0; base < n; base += kMaxBurst) {
+    const uint16_t count = static_cast<uint16_t>(n - base < kMaxBurst ? n - base : kMaxBurst);
+    uint32_t in_ports[kMaxBurst];
+    uint64_t tun_ids[kMaxBurst];
+    const uint16_t kept = DecapBurst(ctx, tunnels, rx_port, pkts + base, count, in_ports, tun_ids);
+    Packet batch[kMaxBurst];
+    for (uint16_t i = 0; i < kept; ++i) {
+      Packet& p = batch[i];
+      p.m = pkts[base + i];
+      p.in_port = in_ports[i];
+      p.in_slot = ports.SlotOf(in_ports[i]);
+      p.pending = kNoSlotOut;
+      p.outputs = 0;
+      p.gone = false;
+    }
+    if (kept) exec.ProcessBatch(batch, kept, tun_ids);
+  }
+}
+
+}  // namespace
+
 void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
-                  uint16_t rx_port, rte_mbuf** pkts, uint16_t n) {
+                  uint16_t rx_port, rte_mbuf** pkts, uint16_t n, const tun::TunnelTable* tunnels) {
   PortCounters& pc = ctx.stats.ports[rx_port];
   uint64_t bytes = 0;
   for (uint16_t i = 0; i < n; ++i) bytes += rte_pktmbuf_pkt_len(pkts[i]);
@@ -645,6 +718,10 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
   Bump(pc.rx_bytes, bytes);
   Bump(ctx.stats.packets, n);
 
+  if (tunnels != nullptr && tunnels->IsUplink(rx_port)) {
+    ProcessUplinkBurst(ctx, tables, ports, *tunnels, rx_port, pkts, n);
+    return;
+  }
   const uint32_t in_port = ports.RxOfport(rx_port);
   if (HASHI_UNLIKELY(in_port == 0)) {
     Bump(ctx.stats.drops[static_cast<int>(DropReason::kNoSuchPort)], n);
@@ -652,7 +729,7 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
     return;
   }
   const uint16_t in_slot = ports.SlotOf(in_port);
-  Executor exec(ctx, tables, ports);
+  Executor exec(ctx, tables, ports, tunnels);
   for (uint16_t base = 0; base < n; base += kMaxBurst) {
     const uint16_t count = static_cast<uint16_t>(n - base < kMaxBurst ? n - base : kMaxBurst);
     Packet batch[kMaxBurst];
@@ -665,7 +742,7 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
       p.outputs = 0;
       p.gone = false;
     }
-    exec.ProcessBatch(batch, count);
+    exec.ProcessBatch(batch, count, nullptr);
   }
 }
 

@@ -24,6 +24,7 @@
 #include "dataplane/port_map.h"
 #include "dataplane/table_set.h"
 #include "dataplane/worker_stats.h"
+#include "tunnel/tunnel_table.h"
 
 struct rte_ring;
 
@@ -48,6 +49,7 @@ struct alignas(64) WorkerContext {
   MacTable* macs = nullptr;       // shared, lock-free
   uint32_t now_sec = 0;           // coarse clock for MAC aging, set per loop
   uint32_t tx_dirty = 0;         // bit per DPDK port with queued packets
+  uint16_t ip_id = 0;            // outer IPv4 identification for GRE encap
   // Ports where this context has its own tx queue (txq). Control's context
   // lacks one on devices with fewer queues than workers + 1; its packets for
   // those go to tx_handoff, a ring a worker drains into its own tx buffers.
@@ -61,8 +63,10 @@ struct alignas(64) WorkerContext {
 
 // Processes n packets received on DPDK port rx_port. Takes ownership of every
 // mbuf: each is queued for transmit, held, passed to control, or freed.
+// tunnels (may be null: no tunnels) decapsulates bursts from an uplink and
+// encapsulates outputs to tunnel ports.
 void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
-                  uint16_t rx_port, rte_mbuf** pkts, uint16_t n);
+                  uint16_t rx_port, rte_mbuf** pkts, uint16_t n, const tun::TunnelTable* tunnels = nullptr);
 
 // Runs one packet injected by control (OpenFlow packet-out) through an
 // action list, as if received on OpenFlow port in_port (a port number or
@@ -70,7 +74,7 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
 // ownership of m. Returns false when m is not a parseable frame (freed and
 // counted).
 bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
-                      rte_mbuf* m, const Action* actions, uint16_t n);
+                      rte_mbuf* m, const Action* actions, uint16_t n, const tun::TunnelTable* tunnels = nullptr);
 
 // Queues m for transmit on DPDK port eth_port in ctx's tx buffers.
 void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m);

@@ -8,8 +8,9 @@
 // ring that control drains when the port is rebound). Migration moves a VM's
 // port Local -> Hold -> elsewhere by publishing a new PortMap with one pointer
 // store, exactly as flow changes publish a TableSet; workers see the change at
-// their next burst and the old map is freed after a grace period. Tunnel
-// bindings join with the GRE issue.
+// their next burst and the old map is freed after a grace period. A Tunnel
+// binding sends through the GRE tunnel of the same OpenFlow port number in
+// the current TunnelTable (tunnel/tunnel_table.h).
 //
 // It also lists the rx queues each worker polls, so adding or removing a
 // port is one more publish.
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "tunnel/tunnel_table.h"
 
 struct rte_ring;
 
@@ -33,8 +35,11 @@ namespace hashi::dp {
 inline constexpr uint32_t kMaxOfPort = 4096;  // OpenFlow port numbers 1..4095
 inline constexpr uint16_t kMaxEthPorts = 32;  // RTE_MAX_ETHPORTS in Debian's DPDK
 inline constexpr uint16_t kNoSlot = 0xffff;
+// Counter slots in WorkerStats::ports: DPDK ports first, then tunnel ports.
+inline constexpr uint16_t kMaxCounterPorts = kMaxEthPorts + tun::kMaxTunnels;
+static_assert(kMaxOfPort == tun::kMaxTunnelOfport && kMaxEthPorts == tun::kMaxUplinkPorts);
 
-enum class BindingKind : uint8_t { kLocal, kHold };
+enum class BindingKind : uint8_t { kLocal, kHold, kTunnel };
 
 // One (DPDK port, rx queue) pair a worker polls.
 struct RxQueueRef {

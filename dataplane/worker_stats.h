@@ -20,7 +20,7 @@ struct PortCounters {
 };
 
 struct WorkerStats {
-  PortCounters ports[kMaxEthPorts];
+  PortCounters ports[kMaxCounterPorts];  // DPDK ports, then tunnel ports
   uint64_t drops[kDropReasonCount];
   uint64_t loops;          // poll loop iterations
   uint64_t busy_loops;     // iterations that received at least one packet

@@ -13,6 +13,7 @@ packages=(
   python3-openflow python3-scapy     # raw OpenFlow messages; frames sent and sniffed in tests
   libssl-dev openssl nlohmann-json3-dev  # OpenFlow over TLS (and test certificates); hashictl's JSON
   clang libclang-rt-14-dev xxd       # libFuzzer for the codec fuzzer; its seed corpus
+  openvswitch-switch-dpdk tshark     # OVS-DPDK as a GRE peer and benchmark baseline; GRE on the wire
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,160 @@
+# Two hosts on different LANs, for the tunnel tests (and the GRE demo):
+#
+#   vmA -- [host hA: a switch] --wanA-- router rt --wanB-- [host hB: a switch] -- vmB
+#          10.1.0.1/24              10.1.0.254 | 10.2.0.254              10.2.0.1/24
+#
+# Each host is a namespace holding its switch's two veths: "vm" (to the VM
+# namespace, whose eth0 has 10.0.0.1 or .2/24, MTU 1400 so GRE fits the
+# 1500-byte underlay) and "wan" (to the router namespace, which forwards
+# between the two subnets: the hosts really are on different L3 networks).
+# Source it, call ut_init, then ut_topology. ut_cleanup runs on exit.
+# Needs root, iproute2, ethtool and /usr/bin/python3.
+
+UT_ID=$$
+UT_WORK=""
+declare -A UT_PID=()
+UT_PY=/usr/bin/python3
+
+ut_skip() { echo "SKIPPED: $*" >&2; exit 77; }
+ut_fail() {
+  echo "FAIL: $*" >&2
+  for h in "${!UT_PID[@]}"; do
+    [ -f "$UT_WORK/$h.log" ] && { echo "--- $h log:" >&2; grep -v " INFO " "$UT_WORK/$h.log" | tail -20 >&2; }
+  done
+  exit 1
+}
+ut_ns() { echo "$1-$UT_ID"; }   # namespace of hA, hB, vmA, vmB, rt
+
+ut_init() {
+  [ "$(id -u)" = 0 ] || ut_skip "needs root for namespaces and af_packet"
+  command -v ethtool >/dev/null || ut_skip "ethtool missing"
+  UT_WORK=$(mktemp -d)
+  trap ut_cleanup EXIT
+}
+
+ut_cleanup() {
+  for h in "${!UT_PID[@]}"; do
+    kill "${UT_PID[$h]}" 2>/dev/null
+    wait "${UT_PID[$h]}" 2>/dev/null
+  done
+  UT_PID=()
+  [ -n "${UT_EXTRA_CLEANUP:-}" ] && $UT_EXTRA_CLEANUP
+  for n in hA hB vmA vmB rt; do ip netns del "$(ut_ns $n)" 2>/dev/null; done
+  [ -n "$UT_WORK" ] && rm -rf "$UT_WORK"
+  true
+}
+
+ut_topology() {
+  local n
+  for n in hA hB vmA vmB rt; do ip netns add "$(ut_ns $n)" || ut_fail "ip netns add"; done
+  local rt; rt=$(ut_ns rt)
+  for side in A B; do
+    local h vm net
+    h=$(ut_ns h$side); vm=$(ut_ns vm$side)
+    [ $side = A ] && net=1 || net=2
+    ip link add wan netns "$h" type veth peer name wan$side netns "$rt" || ut_fail "veth wan$side"
+    ip link add vm netns "$h" type veth peer name eth0 netns "$vm" || ut_fail "veth vm$side"
+    ip -n "$rt" addr add 10.$net.0.254/24 dev wan$side
+    ip -n "$rt" link set wan$side up
+    for i in wan vm lo; do ip -n "$h" link set $i up; done
+    ip netns exec "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip -n "$vm" addr add 10.0.0.$net/24 dev eth0
+    ip -n "$vm" link set eth0 mtu 1400
+    ip -n "$vm" link set eth0 up
+    ip -n "$vm" link set lo up
+    # veth hands CHECKSUM_PARTIAL frames to packet sockets: make the VM finish them.
+    ip netns exec "$vm" ethtool -K eth0 tx off >/dev/null
+  done
+  ip netns exec "$rt" sysctl -qw net.ipv4.ip_forward=1
+}
+
+# ut_hashi_args SIDE(A|B) KEY: the daemon options of host SIDE's hashi.
+ut_hashi_args() {
+  local side=$1 key=$2 net other
+  [ "$side" = A ] && { net=1; other=2; } || { net=2; other=1; }
+  echo "--port vm:1:net_af_packet_vm${side}_$UT_ID,iface=vm,qpairs=1" \
+       "--uplink wan:10.$net.0.1/24:net_af_packet_wan${side}_$UT_ID,iface=wan,qpairs=1" \
+       "--route default:10.$net.0.254" \
+       "--tunnel gre0:10:remote_ip=10.$other.0.1,key=$key"
+}
+
+# ut_start_hashi SIDE BIN LCORES MAIN_LCORE ARGS...: hashi in host SIDE's namespace.
+ut_start_hashi() {
+  local side=$1 bin=$2 lcores=$3 main=$4
+  shift 4
+  ip netns exec "$(ut_ns h$side)" "$bin" -l "$lcores" --main-lcore "$main" --file-prefix="hashi_${side}_$UT_ID" \
+    --no-pci --no-huge -m 512 --log-level='*:warning' -- "$@" --mgmt "$UT_WORK/$side.ctl" \
+    > "$UT_WORK/h$side.log" 2>&1 &
+  UT_PID[h$side]=$!
+  for _ in $(seq 100); do
+    grep -q "hashi: running" "$UT_WORK/h$side.log" && return 0
+    kill -0 "${UT_PID[h$side]}" 2>/dev/null || ut_fail "hashi on h$side exited at start-up"
+    sleep 0.1
+  done
+  ut_fail "hashi on h$side did not start"
+}
+
+# ut_stop_hashi SIDE: SIGINT, wait, require exit 0 and no leaked mbufs.
+ut_stop_hashi() {
+  local pid=${UT_PID[h$1]} rc=0
+  kill -INT "$pid"
+  wait "$pid" || rc=$?
+  unset "UT_PID[h$1]"
+  grep '^hashi: final \(port\|packets\)' "$UT_WORK/h$1.log"
+  grep -q "mbufs_in_use_at_exit=0" "$UT_WORK/h$1.log" || ut_fail "hashi on h$1 leaked mbufs"
+  [ "$rc" = 0 ] || ut_fail "hashi on h$1 exited with $rc"
+}
+
+# ut_ctl SIDE ARGS...: hashictl against host SIDE's hashi.
+ut_ctl() { local side=$1; shift; "$UT_HASHICTL" --socket "$UT_WORK/$side.ctl" "$@"; }
+
+# ut_ping FROM_NS TO_IP COUNT: fails unless every echo is answered.
+ut_ping() {
+  local out
+  out=$(ip netns exec "$(ut_ns "$1")" ping -c "$3" -i 0.2 -W 3 "$2" 2>&1 || true)
+  echo "$out" | grep -q " $3 received" || ut_fail "ping $2 from $1: $out"
+  echo "ping $1 -> $2: $3/$3 answered, $(echo "$out" | grep -o 'rtt.*')"
+}
+
+# ut_no_ping FROM_NS TO_IP: fails if any of 3 echoes is answered.
+ut_no_ping() {
+  if ip netns exec "$(ut_ns "$1")" ping -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1; then
+    ut_fail "ping $2 from $1 answered, but should be isolated"
+  fi
+  echo "ping $1 -> $2: isolated, as expected"
+}
+
+# ut_tcp FROM_NS TO_NS TO_IP BYTES: a TCP transfer checked by SHA-256.
+ut_tcp() {
+  local port=$((20000 + RANDOM % 10000)) sent rpid
+  ip netns exec "$(ut_ns "$2")" $UT_PY - "$port" > "$UT_WORK/recv.out" <<'PY' &
+import hashlib, socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); s.settimeout(30)
+c, _ = s.accept(); c.settimeout(30); h = hashlib.sha256(); n = 0
+while True:
+    b = c.recv(65536)
+    if not b: break
+    h.update(b); n += len(b)
+print(n, h.hexdigest())
+PY
+  rpid=$!
+  sleep 0.5
+  sent=$(ip netns exec "$(ut_ns "$1")" $UT_PY - "$3" "$port" "$4" <<'PY'
+import hashlib, socket, sys
+data = bytes((i * 31 + 7) % 251 for i in range(int(sys.argv[3])))
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+s.sendall(data); s.close()
+print(len(data), hashlib.sha256(data).hexdigest())
+PY
+) || ut_fail "TCP connect/send from $1 to $3 failed"
+  wait "$rpid" || ut_fail "TCP receiver in $2 failed"
+  [ "$(cat "$UT_WORK/recv.out")" = "$sent" ] || ut_fail "TCP $1 -> $3: sent '$sent', got '$(cat "$UT_WORK/recv.out")'"
+  echo "tcp $1 -> $2: ${sent%% *} bytes, sha256 verified"
+}
+
+# ut_json_get SIDE COMMAND PYTHON_EXPR: evaluates EXPR on `hashictl --json COMMAND`'s data (d).
+ut_json_get() {
+  local side=$1 cmd=$2 expr=$3
+  ut_ctl "$side" --json $cmd | $UT_PY -c "import json,sys; d=json.load(sys.stdin); print($expr)"
+}

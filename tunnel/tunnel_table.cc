@@ -1,0 +1,100 @@
+// TunnelTable construction and encap templates (control thread).
+#include "tunnel/tunnel_table.h"
+
+#include <cstring>
+
+#include "tunnel/underlay_frames.h"
+
+namespace hashi::tun {
+
+void TunnelTable::AddUplink(uint16_t eth_port, uint32_t ip) {
+  if (eth_port < kMaxUplinkPorts) uplink_ip_[eth_port] = ip;
+}
+
+Status TunnelTable::AddTunnel(const TunnelEntry& e) {
+  if (e.ofport == 0 || e.ofport >= kMaxTunnelOfport) return Status::Error("tunnel port number out of range");
+  if (by_ofport_[e.ofport] != kNoTunnel) return Status::Error("OpenFlow port " + std::to_string(e.ofport) + " has a tunnel already");
+  if (entries_.size() >= kMaxTunnels) return Status::Error("at most " + std::to_string(kMaxTunnels) + " tunnels");
+  uint32_t tag, key;
+  LookupKeyOf(e, &tag, &key);
+  for (const TunnelEntry& o : entries_) {
+    uint32_t otag, okey;
+    LookupKeyOf(o, &otag, &okey);
+    if (o.remote_ip == e.remote_ip && o.local_ip == e.local_ip && otag == tag && okey == key) {
+      return Status::Error("a tunnel with remote_ip " + FormatIpv4(e.remote_ip) + ", local_ip " +
+                           FormatIpv4(e.local_ip) + " and the same key exists (OpenFlow port " +
+                           std::to_string(o.ofport) + ")");
+    }
+  }
+  by_ofport_[e.ofport] = static_cast<uint16_t>(entries_.size());
+  entries_.push_back(e);
+  return Status::Ok();
+}
+
+void TunnelTable::Seal() {
+  size_t size = 16;
+  while (size < entries_.size() * 2) size *= 2;
+  index_.assign(size, kNoTunnel);
+  const uint32_t mask = static_cast<uint32_t>(size - 1);
+  for (uint16_t s = 0; s < entries_.size(); ++s) {
+    uint32_t tag, key;
+    LookupKeyOf(entries_[s], &tag, &key);
+    if (tag == 2) has_flow_key_ = true;
+    uint32_t i = HashOf(entries_[s].remote_ip, entries_[s].local_ip, tag, key) & mask;
+    while (index_[i] != kNoTunnel) i = (i + 1) & mask;
+    index_[i] = s;
+  }
+}
+
+void BuildEncapTemplate(EncapTemplate* t, const TunnelSpec& spec, uint32_t local_ip, uint64_t src_mac,
+                        uint64_t dst_mac, uint16_t mtu) {
+  *t = EncapTemplate{};
+  uint8_t* b = t->bytes;
+  std::memset(b, 0, sizeof t->bytes);
+  for (int i = 0; i < 6; ++i) {
+    b[i] = static_cast<uint8_t>(dst_mac >> (40 - 8 * i));
+    b[6 + i] = static_cast<uint8_t>(src_mac >> (40 - 8 * i));
+  }
+  b[12] = 0x08;
+  b[13] = 0x00;
+  uint8_t* ip = b + kOuterIpOfs;
+  ip[0] = 0x45;
+  ip[1] = spec.tos_inherit ? 0 : spec.tos;
+  ip[6] = 0x40;  // DF: never fragment the underlay
+  ip[8] = spec.ttl_inherit ? 0 : spec.ttl;
+  ip[9] = kIpProtoGre;
+  for (int i = 0; i < 4; ++i) {
+    ip[12 + i] = static_cast<uint8_t>(local_ip >> (24 - 8 * i));
+    ip[16 + i] = static_cast<uint8_t>(spec.remote_ip >> (24 - 8 * i));
+  }
+  t->ip_sum = OnesSum(ip, 20);
+  uint8_t* gre = b + kGreOfs;
+  uint16_t flags = 0;
+  size_t len = 4;
+  if (spec.csum) {
+    flags |= kGreChecksumPresent;
+    t->csum_ofs = static_cast<uint8_t>(kGreOfs + len);
+    len += 4;
+  }
+  if (spec.key_mode != KeyMode::kNone) {
+    flags |= kGreKeyPresent;
+    t->key_ofs = static_cast<uint8_t>(kGreOfs + len);
+    const uint32_t k = spec.key_mode == KeyMode::kFixed ? spec.key : 0;
+    for (int i = 0; i < 4; ++i) gre[len + i] = static_cast<uint8_t>(k >> (24 - 8 * i));
+    len += 4;
+  }
+  gre[0] = static_cast<uint8_t>(flags >> 8);
+  gre[1] = static_cast<uint8_t>(flags);
+  gre[2] = kGreProtoTransparentEthernet >> 8;
+  gre[3] = kGreProtoTransparentEthernet & 0xff;
+  t->len = static_cast<uint8_t>(kGreOfs + len);
+  t->key_from_flow = spec.key_mode == KeyMode::kFlow;
+  t->tos_inherit = spec.tos_inherit;
+  t->ttl_inherit = spec.ttl_inherit;
+  t->default_tos = spec.tos;
+  t->default_ttl = spec.ttl;
+  const uint32_t overhead = t->len - kOuterIpOfs;  // outer IPv4 + GRE
+  t->max_inner = mtu > overhead ? mtu - overhead : 0;
+}
+
+}  // namespace hashi::tun
