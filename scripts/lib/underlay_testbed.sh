@@ -158,3 +158,59 @@ ut_json_get() {
   local side=$1 cmd=$2 expr=$3
   ut_ctl "$side" --json $cmd | $UT_PY -c "import json,sys; d=json.load(sys.stdin); print($expr)"
 }
+
+# OVS-DPDK 3.1 (Debian's openvswitch-switch-dpdk) as host SIDE's switch, with
+# native userspace GRE: br-phy holds the uplink "wan" and, on its internal
+# port, the underlay address; br-int holds "vm" and the gre0 port. OVS always
+# runs EAL with --in-memory, which --no-huge cannot join: it needs 512
+# hugepages (1 GiB). Its PMD runs on core 0.
+UT_OVS=""
+ut_ovs_available() { [ -x /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk ]; }
+ut_hugepages_free() { awk '/HugePages_Free/ {print $2}' /proc/meminfo; }
+ut_vsctl() { ovs-vsctl --db="unix:$UT_OVS/db.sock" --timeout=20 "$@"; }
+ut_appctl() { ovs-appctl -t "$UT_OVS/ovs-vswitchd.ctl" "$@"; }
+
+# ut_start_ovs SIDE KEY
+ut_start_ovs() {
+  local side=$1 key=$2 net other h
+  [ "$side" = A ] && { net=1; other=2; } || { net=2; other=1; }
+  h=$(ut_ns h$side)
+  UT_OVS=$UT_WORK/ovs
+  mkdir -p "$UT_OVS"
+  export OVS_RUNDIR=$UT_OVS OVS_LOGDIR=$UT_OVS OVS_DBDIR=$UT_OVS
+  ovsdb-tool create "$UT_OVS/conf.db" /usr/share/openvswitch/vswitch.ovsschema || ut_fail "ovsdb-tool"
+  ovsdb-server --remote="punix:$UT_OVS/db.sock" --pidfile="$UT_OVS/ovsdb.pid" --detach \
+    --log-file="$UT_OVS/ovsdb.log" "$UT_OVS/conf.db" || ut_fail "ovsdb-server"
+  UT_EXTRA_CLEANUP=ut_stop_ovs
+  ut_vsctl --no-wait init
+  ut_vsctl --no-wait set Open_vSwitch . other_config:dpdk-init=true other_config:dpdk-lcore-mask=0x1 \
+    other_config:pmd-cpu-mask=0x1 other_config:dpdk-socket-mem=1024 \
+    "other_config:dpdk-extra=--file-prefix=ovs_$UT_ID --no-pci"
+  ip netns exec "$h" /usr/lib/openvswitch-switch-dpdk/ovs-vswitchd-dpdk "unix:$UT_OVS/db.sock" \
+    --pidfile="$UT_OVS/vswitchd.pid" --detach --log-file="$UT_OVS/vswitchd.log" \
+    --unixctl="$UT_OVS/ovs-vswitchd.ctl" 2>"$UT_OVS/vswitchd.stderr" || ut_fail "ovs-vswitchd did not start: $(tail -5 "$UT_OVS/vswitchd.log")"
+  ut_vsctl add-br br-phy -- set bridge br-phy datapath_type=netdev || ut_fail "add-br br-phy"
+  ut_vsctl add-port br-phy wan -- set Interface wan type=dpdk \
+    "options:dpdk-devargs=net_af_packet_wan${side}_$UT_ID,iface=wan,qpairs=1" || ut_fail "OVS uplink port"
+  ip -n "$h" addr add "10.$net.0.1/24" dev br-phy
+  ip -n "$h" link set br-phy up
+  ip -n "$h" route add default via "10.$net.0.254"
+  ut_vsctl add-br br-int -- set bridge br-int datapath_type=netdev || ut_fail "add-br br-int"
+  ut_vsctl add-port br-int vm -- set Interface vm type=dpdk \
+    "options:dpdk-devargs=net_af_packet_vm${side}_$UT_ID,iface=vm,qpairs=1" || ut_fail "OVS vm port"
+  ut_vsctl add-port br-int gre0 -- set Interface gre0 type=gre "options:remote_ip=10.$other.0.1" \
+    "options:key=$key" || ut_fail "OVS gre port"
+  for _ in $(seq 100); do
+    ut_appctl ovs/route/show 2>/dev/null | grep -q "10.$net.0.0/24" && return 0
+    sleep 0.1
+  done
+  ut_fail "OVS has no underlay route: $(ut_appctl ovs/route/show 2>&1)"
+}
+
+ut_stop_ovs() {
+  [ -n "$UT_OVS" ] || return 0
+  ut_appctl exit >/dev/null 2>&1 || true
+  [ -f "$UT_OVS/vswitchd.pid" ] && kill "$(cat "$UT_OVS/vswitchd.pid")" 2>/dev/null
+  [ -f "$UT_OVS/ovsdb.pid" ] && kill "$(cat "$UT_OVS/ovsdb.pid")" 2>/dev/null
+  UT_OVS=""
+}
