@@ -99,7 +99,8 @@ HASHI_ALWAYS_INLINE EncapResult GreEncap(rte_mbuf* m, const EncapTemplate& t, ui
   if (HASHI_UNLIKELY(t.csum_ofs != 0)) {
     uint16_t gre_sum = 0;
     rte_raw_cksum_mbuf(m, kGreOfs, rte_pktmbuf_pkt_len(m) - kGreOfs, &gre_sum);
-    StoreBe16(h + t.csum_ofs, static_cast<uint16_t>(~gre_sum));
+    const uint16_t field = static_cast<uint16_t>(~gre_sum);  // DPDK sums in memory order: store as is
+    __builtin_memcpy(h + t.csum_ofs, &field, 2);
   }
   return EncapResult::kOk;
 }
