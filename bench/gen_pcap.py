@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Writes a pcap of 64-byte Ethernet/IPv4/UDP frames (60 bytes on the wire
-plus FCS) for the whole-switch benchmark: gen_pcap.py OUT FLOWS [DST_MAC].
+plus FCS) for the whole-switch benchmark: gen_pcap.py OUT FLOWS [DST_MAC]
+[--gre OUTER_SRC OUTER_DST KEY OUTER_DST_MAC].
 Flow i has source address 10.(i>>16).(i>>8).i and destination address
-11.(i>>16).(i>>8).i, so a flow set can match each flow by nw_dst."""
+11.(i>>16).(i>>8).i, so a flow set can match each flow by nw_dst. With --gre
+each frame is wrapped in Ethernet/IPv4/GRE (key, protocol 0x6558), as a
+tunnel peer would send it: the decap benchmark's input."""
 import struct
 import sys
 
@@ -25,13 +28,30 @@ def frame(i, dst_mac):
     return eth + ip + udp
 
 
+def gre(inner, src, dst, key, dst_mac):
+    g = struct.pack("!HHI", 0x2000, 0x6558, key) + inner
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(g), 0, 0x4000, 64, 47, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+    return dst_mac + bytes([0x02, 0, 0, 0, 0, 0xfe]) + struct.pack("!H", 0x0800) + ip + g
+
+
 def main():
-    out, flows = sys.argv[1], int(sys.argv[2])
-    dst = bytes.fromhex((sys.argv[3] if len(sys.argv) > 3 else "02:00:00:00:00:02").replace(":", ""))
+    args = sys.argv[1:]
+    wrap = None
+    if "--gre" in args:
+        at = args.index("--gre")
+        s, d, k, m = args[at + 1:at + 5]
+        wrap = (bytes(map(int, s.split("."))), bytes(map(int, d.split("."))), int(k),
+                bytes.fromhex(m.replace(":", "")))
+        del args[at:at + 5]
+    out, flows = args[0], int(args[1])
+    dst = bytes.fromhex((args[2] if len(args) > 2 else "02:00:00:00:00:02").replace(":", ""))
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         for i in range(flows):
             data = frame(i, dst)
+            if wrap:
+                data = gre(data, *wrap)
             f.write(struct.pack("<IIII", 0, 0, len(data), len(data)))
             f.write(data)
 

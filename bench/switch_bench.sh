@@ -40,31 +40,10 @@ trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
 ovs_dir=$work/ovs
 source "$root/bench/lib/ovs_dpdk.sh"
 
-run_testpmd() {  # PCAP FLOWS
-  local p=hb_tp_$$
-  # testpmd exits when its stdin closes: hold it open with a fifo.
-  rm -f "$work/stdin"; mkfifo "$work/stdin"
-  sleep 3600 > "$work/stdin" &
-  local keeper=$!
-  dpdk-testpmd -l 0,1 --main-lcore 0 --file-prefix=$p --no-pci "${mem[@]}" \
-    --vdev "net_pcap0,rx_pcap=$1,infinite_rx=1" --vdev net_null0,no-rx=1 --log-level='*:error' -- \
-    --forward-mode=io --auto-start --total-num-mbufs=262144 --nb-cores=1 < "$work/stdin" > "$work/tp.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 100); do [ -S /var/run/dpdk/$p/dpdk_telemetry.v2 ] && break; sleep 0.1; done
-  /usr/bin/python3 "$root/bench/measure.py" --telemetry $p 1 "$warmup" "$windows"
-  kill -INT $pid; kill $keeper; wait $pid $keeper 2>/dev/null
-}
+source "$root/bench/lib/harness.sh"
 
 run_hashi() {  # PCAP FLOWS FLOWFILE
-  local p=hb_hs_$$
-  "$hashi" -l 0,1 --main-lcore 0 --file-prefix=$p --no-pci "${mem[@]}" --log-level='*:error' -- \
-    --port "in:1:net_pcap0,rx_pcap=$1,infinite_rx=1" --port out:2:net_null0,no-rx=1 \
-    --mbufs 262144 --flows "$3" --mgmt none > "$work/hs.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 300); do grep -q "hashi: running" "$work/hs.log" && break; sleep 0.1; done
-  tsc_hz=$(grep -o 'tsc_hz=[0-9]*' "$work/hs.log" | cut -d= -f2)
-  /usr/bin/python3 "$root/bench/measure.py" --telemetry $p 1 "$warmup" "$windows"
-  kill -INT $pid; wait $pid 2>/dev/null
+  hb_hashi 1 --port "in:1:net_pcap0,rx_pcap=$1,infinite_rx=1" --port out:2:net_null0,no-rx=1 --flows "$3"
 }
 
 run_ovs() {  # PCAP FLOWS MODE(normal|l3) FLOWFILE
@@ -98,7 +77,7 @@ for i in range(int(sys.argv[1])):
 PY
     for s in $systems; do
       case $s in
-        testpmd) r=$(run_testpmd "$pcap" "$n") ;;
+        testpmd) r=$(hb_testpmd "$pcap") ;;
         hashi-l2) r=$(run_hashi "$pcap" "$n" "$work/l2.flows") ;;
         hashi-l3) r=$(run_hashi "$pcap" "$n" "$work/l3_$n.flows") ;;
         ovs-normal|ovs-l3)
@@ -113,21 +92,4 @@ PY
   done
 done
 [ -n "$tsc_hz" ] || tsc_hz=$(awk '/cpu MHz/ {printf "%d", $4 * 1e6; exit}' /proc/cpuinfo)
-/usr/bin/python3 - "$csv" "$tsc_hz" "$memname" <<'PY'
-import collections, csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-hz, mem = float(sys.argv[2]), sys.argv[3]
-base = {(r["rep"], r["flows"]): float(r["mpps"]) for r in rows if r["system"] == "testpmd"}
-by = collections.defaultdict(list)
-for r in rows:
-    by[(int(r["flows"]), r["system"])].append(r)
-print(f"\nmedians over repetitions ({mem}, TSC {hz/1e9:.2f} GHz):")
-print("%-8s %-11s %9s %9s %11s %12s" % ("flows", "system", "Mpps", "worst 1s", "cyc/pkt", "x testpmd"))
-for (flows, system), rs in sorted(by.items()):
-    mpps = statistics.median(float(r["mpps"]) for r in rs)
-    worst = min(float(r["min_mpps"]) for r in rs)
-    ratios = [float(r["mpps"]) / base[(r["rep"], r["flows"])] for r in rs if base.get((r["rep"], r["flows"]))]
-    ratio = "%.3f" % statistics.median(ratios) if ratios else "-"
-    cyc = "%.0f" % (hz / (mpps * 1e6)) if mpps > 0 else "-"
-    print("%-8d %-11s %9.2f %9.2f %11s %12s" % (flows, system, mpps, worst, cyc, ratio))
-PY
+hb_summary "$csv" "$tsc_hz" "$memname"

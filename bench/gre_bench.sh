@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# GRE encap and decap benchmark (issue 4), in the whole-switch harness
+# (bench/lib/harness.sh): 64-byte inner frames, 1 and 100k flows, one
+# forwarding core. Systems, interleaved in every repetition:
+#   testpmd       dpdk-testpmd io on the same input (the harness's ceiling)
+#   hashi-encap   in_port=1 -> output:gre0 (key 77), out the uplink (net_null)
+#   hashi-decap   GRE (key 77) in on the uplink (net_pcap) -> output:2 (net_null)
+#   ovs-encap     OVS-DPDK 3.1 native userspace GRE, the same rule
+#   ovs-decap     OVS-DPDK 3.1, the same GRE input
+# The decap input is the encap input wrapped in outer Ethernet/IPv4/GRE (106
+# bytes on the wire); testpmd runs on both (testpmd-gre: the GRE input).
+# Usage: bench/gre_bench.sh [-r REPS] [-f "1 100000"] [-s "SYSTEMS"] [-w WARMUP] [-n WINDOWS]
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+reps=3 flows_list="1 100000" systems="testpmd testpmd-gre hashi-encap hashi-decap ovs-encap ovs-decap"
+warmup=3 windows=5
+while getopts "r:f:s:w:n:" o; do
+  case $o in
+    r) reps=$OPTARG ;; f) flows_list=$OPTARG ;; s) systems=$OPTARG ;;
+    w) warmup=$OPTARG ;; n) windows=$OPTARG ;; *) exit 2 ;;
+  esac
+done
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+hashi=${HASHI:-$root/build-bench/apps/hashi}
+if [ ! -x "$hashi" ]; then
+  bash "$root/scripts/build.sh" build-bench --buildtype=release -Dtests=false >/dev/null || exit 1
+fi
+bash "$root/scripts/hugepages.sh" 1536 >/dev/null
+free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+if [ "${free:-0}" -ge 700 ]; then mem=(--in-memory); memname=hugepages; else mem=(--no-huge -m 3072); memname=no-huge; fi
+work=$(mktemp -d)
+csv=${CSV:-gre_bench.csv}
+tsc_hz=""
+trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
+ovs_dir=$work/ovs
+source "$root/bench/lib/ovs_dpdk.sh"
+source "$root/bench/lib/harness.sh"
+
+echo "in_port=1 actions=output:10" > "$work/encap.flows"
+echo "in_port=10 actions=output:2" > "$work/decap.flows"
+tunnel=gre0:10:remote_ip=10.1.0.2,key=77
+
+run_ovs_gre() {  # MODE PCAP
+  ovs_start_gre "$1" "net_pcap0,rx_pcap=$2,infinite_rx=1" "net_null0,no-rx=1" || return 1
+  local counter="ovs-ofctl dump-ports br-phy 1"
+  [ "$1" = decap ] && counter="ovs-ofctl dump-ports br-int 2"
+  /usr/bin/python3 "$root/bench/measure.py" --command \
+    "$counter | grep -o 'tx pkts=[0-9]*' | cut -d= -f2" "$warmup" "$windows"
+  ovs_stop
+}
+
+have_ovs=1
+ovs_available || have_ovs=0
+echo "rep,flows,system,mpps,min_mpps,max_mpps" > "$csv"
+for rep in $(seq "$reps"); do
+  for n in $flows_list; do
+    plain=$work/plain_$n.pcap gre=$work/gre_$n.pcap
+    [ -f "$plain" ] || /usr/bin/python3 "$root/bench/gen_pcap.py" "$plain" "$n"
+    [ -f "$gre" ] || /usr/bin/python3 "$root/bench/gen_pcap.py" "$gre" "$n" --gre 10.1.0.2 10.1.0.1 77 02:00:00:00:00:01
+    for s in $systems; do
+      case $s in
+        testpmd) r=$(hb_testpmd "$plain") ;;
+        testpmd-gre) r=$(hb_testpmd "$gre") ;;
+        hashi-encap)
+          r=$(hb_hashi 1 --port "vm:1:net_pcap0,rx_pcap=$plain,infinite_rx=1" \
+                --uplink "wan:10.1.0.1/24:net_null0,no-rx=1" --neighbor 10.1.0.2:02:00:00:00:00:fe \
+                --tunnel "$tunnel" --flows "$work/encap.flows") ;;
+        hashi-decap)
+          r=$(hb_hashi 0 --port "vm:2:net_null0,no-rx=1" \
+                --uplink "wan:10.1.0.1/24:net_pcap0,rx_pcap=$gre,infinite_rx=1" \
+                --tunnel "$tunnel" --flows "$work/decap.flows") ;;
+        ovs-encap|ovs-decap)
+          if [ $have_ovs = 0 ]; then echo "skip $s: openvswitch-switch-dpdk not installed" >&2; continue; fi
+          input=$plain
+          [ "$s" = ovs-decap ] && input=$gre
+          r=$(run_ovs_gre "${s#ovs-}" "$input" 2>"$work/ovs.err" | tail -1) ;;
+        *) echo "unknown system $s" >&2; exit 2 ;;
+      esac
+      [ -n "$r" ] || r="0 0 0"
+      echo "$rep,$n,$s,${r// /,}" >> "$csv"
+      echo "rep $rep flows $n $s: $r Mpps (median min max)"
+    done
+  done
+done
+[ -n "$tsc_hz" ] || tsc_hz=$(awk '/cpu MHz/ {printf "%d", $4 * 1e6; exit}' /proc/cpuinfo)
+hb_summary "$csv" "$tsc_hz" "$memname"

@@ -1,0 +1,58 @@
+# The whole-switch forwarding harness shared by the benchmarks
+# (shared/TESTBEDS.md): one process, main lcore on core 0, one forwarding lcore
+# on core 1, net_pcap infinite_rx in, net_null out, the rate read once a second
+# from a transmit counter (bench/measure.py). Source it after setting root,
+# work, warmup, windows and the mem array (EAL memory options).
+
+# hb_testpmd PCAP: dpdk-testpmd --forward-mode=io, the ceiling of this harness.
+hb_testpmd() {
+  local p=hb_tp_$$
+  # testpmd exits when its stdin closes: hold it open with a fifo.
+  rm -f "$work/stdin"; mkfifo "$work/stdin"
+  sleep 3600 > "$work/stdin" &
+  local keeper=$!
+  dpdk-testpmd -l 0,1 --main-lcore 0 --file-prefix=$p --no-pci "${mem[@]}" \
+    --vdev "net_pcap0,rx_pcap=$1,infinite_rx=1" --vdev net_null0,no-rx=1 --log-level='*:error' -- \
+    --forward-mode=io --auto-start --total-num-mbufs=262144 --nb-cores=1 < "$work/stdin" > "$work/tp.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do [ -S /var/run/dpdk/$p/dpdk_telemetry.v2 ] && break; sleep 0.1; done
+  /usr/bin/python3 "$root/bench/measure.py" --telemetry $p 1 "$warmup" "$windows"
+  kill -INT $pid; kill $keeper; wait $pid $keeper 2>/dev/null
+}
+
+# hb_hashi DPDK_PORT ARGS...: hashi with ARGS, measuring DPDK port DPDK_PORT's
+# transmit rate; sets tsc_hz from hashi's start-up line.
+hb_hashi() {
+  local p=hb_hs_$$ port=$1
+  shift
+  "$hashi" -l 0,1 --main-lcore 0 --file-prefix=$p --no-pci "${mem[@]}" --log-level='*:error' -- \
+    --mbufs 262144 --mgmt none "$@" > "$work/hs.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 300); do grep -q "hashi: running" "$work/hs.log" && break; sleep 0.1; done
+  tsc_hz=$(grep -o 'tsc_hz=[0-9]*' "$work/hs.log" | cut -d= -f2)
+  /usr/bin/python3 "$root/bench/measure.py" --telemetry $p "$port" "$warmup" "$windows"
+  kill -INT $pid; wait $pid 2>/dev/null
+}
+
+# hb_summary CSV TSC_HZ MEM_NAME: medians per (flows, system), cycles per
+# packet and the ratio to testpmd of the same repetition and input.
+hb_summary() {
+  /usr/bin/python3 - "$@" <<'PY'
+import collections, csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+hz, mem = float(sys.argv[2]), sys.argv[3]
+base = {(r["rep"], r["flows"]): float(r["mpps"]) for r in rows if r["system"] == "testpmd"}
+by = collections.defaultdict(list)
+for r in rows:
+    by[(int(r["flows"]), r["system"])].append(r)
+print(f"\nmedians over repetitions ({mem}, TSC {hz/1e9:.2f} GHz):")
+print("%-8s %-13s %9s %9s %11s %12s" % ("flows", "system", "Mpps", "worst 1s", "cyc/pkt", "x testpmd"))
+for (flows, system), rs in sorted(by.items()):
+    mpps = statistics.median(float(r["mpps"]) for r in rs)
+    worst = min(float(r["min_mpps"]) for r in rs)
+    ratios = [float(r["mpps"]) / base[(r["rep"], r["flows"])] for r in rs if base.get((r["rep"], r["flows"]))]
+    ratio = "%.3f" % statistics.median(ratios) if ratios else "-"
+    cyc = "%.0f" % (hz / (mpps * 1e6)) if mpps > 0 else "-"
+    print("%-8d %-13s %9.2f %9.2f %11s %12s" % (flows, system, mpps, worst, cyc, ratio))
+PY
+}
