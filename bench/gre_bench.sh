@@ -30,7 +30,6 @@ free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
 if [ "${free:-0}" -ge 700 ]; then mem=(--in-memory); memname=hugepages; else mem=(--no-huge -m 3072); memname=no-huge; fi
 work=$(mktemp -d)
 csv=${CSV:-gre_bench.csv}
-tsc_hz=""
 trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
 ovs_dir=$work/ovs
 source "$root/bench/lib/ovs_dpdk.sh"
@@ -82,5 +81,4 @@ for rep in $(seq "$reps"); do
     done
   done
 done
-[ -n "$tsc_hz" ] || tsc_hz=$(awk '/cpu MHz/ {printf "%d", $4 * 1e6; exit}' /proc/cpuinfo)
-hb_summary "$csv" "$tsc_hz" "$memname"
+hb_summary "$csv" "$(hb_tsc_hz)" "$memname"

@@ -34,7 +34,6 @@ if [ "${free:-0}" -ge 700 ]; then mem=(--in-memory); memname=hugepages; else mem
 work=$(mktemp -d)
 csv=${CSV:-switch_bench.csv}  # in the current directory
 dst=02:00:00:00:00:02
-tsc_hz=""
 trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
 
 ovs_dir=$work/ovs
@@ -91,5 +90,4 @@ PY
     done
   done
 done
-[ -n "$tsc_hz" ] || tsc_hz=$(awk '/cpu MHz/ {printf "%d", $4 * 1e6; exit}' /proc/cpuinfo)
-hb_summary "$csv" "$tsc_hz" "$memname"
+hb_summary "$csv" "$(hb_tsc_hz)" "$memname"

@@ -155,6 +155,8 @@ class Executor {
   const TableSet& ts_;
   const PortMap& ports_;
   const tun::TunnelTable* tunnels_;  // null: no tunnels
+  uint32_t last_tunnel_port_ = 0;    // the tunnel DeliverTunnel looked up last
+  const tun::TunnelEntry* last_tunnel_ = nullptr;
   unsigned counter_slot_;  // this worker's slot in every rule's counter block
   TableCounters* table_counters_;
   const RuleRef* rule_ = nullptr;  // the last rule that ran actions (for packet-in)
@@ -165,7 +167,11 @@ class Executor {
 // uplink, or, while the next hop is unresolved, on the pending ring that the
 // control thread sends from once ARP answers.
 void Executor::DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id) {
-  const tun::TunnelEntry* t = tunnels_ != nullptr ? tunnels_->FindByOfport(ofport) : nullptr;
+  if (HASHI_UNLIKELY(ofport != last_tunnel_port_)) {  // a burst mostly goes to one tunnel
+    last_tunnel_ = tunnels_ != nullptr ? tunnels_->FindByOfport(ofport) : nullptr;
+    last_tunnel_port_ = ofport;
+  }
+  const tun::TunnelEntry* t = last_tunnel_;
   if (HASHI_UNLIKELY(t == nullptr)) return DropMbuf(m, DropReason::kNoSuchPort);
   // Another output still shares this mbuf (or it has no room in front):
   // encapsulate a private copy.

@@ -15,12 +15,8 @@ Status TunnelTable::AddTunnel(const TunnelEntry& e) {
   if (e.ofport == 0 || e.ofport >= kMaxTunnelOfport) return Status::Error("tunnel port number out of range");
   if (by_ofport_[e.ofport] != kNoTunnel) return Status::Error("OpenFlow port " + std::to_string(e.ofport) + " has a tunnel already");
   if (entries_.size() >= kMaxTunnels) return Status::Error("at most " + std::to_string(kMaxTunnels) + " tunnels");
-  uint32_t tag, key;
-  LookupKeyOf(e, &tag, &key);
   for (const TunnelEntry& o : entries_) {
-    uint32_t otag, okey;
-    LookupKeyOf(o, &otag, &okey);
-    if (o.remote_ip == e.remote_ip && o.local_ip == e.local_ip && otag == tag && okey == key) {
+    if (o.remote_ip == e.remote_ip && o.local_ip == e.local_ip && TagKeyOf(o) == TagKeyOf(e)) {
       return Status::Error("a tunnel with remote_ip " + FormatIpv4(e.remote_ip) + ", local_ip " +
                            FormatIpv4(e.local_ip) + " and the same key exists (OpenFlow port " +
                            std::to_string(o.ofport) + ")");
@@ -34,15 +30,15 @@ Status TunnelTable::AddTunnel(const TunnelEntry& e) {
 void TunnelTable::Seal() {
   size_t size = 16;
   while (size < entries_.size() * 2) size *= 2;
-  index_.assign(size, kNoTunnel);
+  index_.assign(size, Slot{0, 0, 0, kNoTunnel});
   const uint32_t mask = static_cast<uint32_t>(size - 1);
-  for (uint16_t s = 0; s < entries_.size(); ++s) {
-    uint32_t tag, key;
-    LookupKeyOf(entries_[s], &tag, &key);
-    if (tag == 2) has_flow_key_ = true;
-    uint32_t i = HashOf(entries_[s].remote_ip, entries_[s].local_ip, tag, key) & mask;
-    while (index_[i] != kNoTunnel) i = (i + 1) & mask;
-    index_[i] = s;
+  for (uint32_t s = 0; s < entries_.size(); ++s) {
+    const TunnelEntry& e = entries_[s];
+    const uint64_t tag_key = TagKeyOf(e);
+    if (tag_key >> 32 == 2) has_flow_key_ = true;
+    uint32_t i = HashOf(e.remote_ip, e.local_ip, tag_key) & mask;
+    while (index_[i].entry != kNoTunnel) i = (i + 1) & mask;
+    index_[i] = Slot{e.remote_ip, e.local_ip, tag_key, s};
   }
 }
 

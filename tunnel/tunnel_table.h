@@ -69,8 +69,8 @@ class TunnelTable {
   }
   const TunnelEntry* FindForDecap(uint32_t remote, uint32_t local, bool has_key, uint32_t key) const {
     if (entries_.empty()) return nullptr;
-    const TunnelEntry* e = Probe(remote, local, has_key ? 1 : 0, has_key ? key : 0);
-    if (e == nullptr && has_key && has_flow_key_) e = Probe(remote, local, 2, 0);
+    const TunnelEntry* e = Probe(remote, local, has_key ? TagKey(1, key) : TagKey(0, 0));
+    if (e == nullptr && has_key && has_flow_key_) e = Probe(remote, local, TagKey(2, 0));
     return e;
   }
   bool IsUplink(uint16_t eth_port) const { return eth_port < kMaxUplinkPorts && uplink_ip_[eth_port] != 0; }
@@ -80,31 +80,41 @@ class TunnelTable {
   const std::vector<TunnelEntry>& entries() const { return entries_; }
 
  private:
-  static uint32_t HashOf(uint32_t remote, uint32_t local, uint32_t tag, uint32_t key) {
+  // A decap index slot: the lookup key inline, so a probe touches one line.
+  struct Slot {
+    uint32_t remote;
+    uint32_t local;
+    uint64_t tag_key;  // tag (0 keyless, 1 fixed key, 2 key=flow) << 32 | key
+    uint32_t entry;    // index into entries_, or kNoTunnel
+  };
+  static uint64_t TagKey(uint32_t tag, uint32_t key) { return static_cast<uint64_t>(tag) << 32 | key; }
+  static uint32_t HashOf(uint32_t remote, uint32_t local, uint64_t tag_key) {
+#if defined(__SSE4_2__)
+    uint64_t h = __builtin_ia32_crc32di(0x9E3779B9u, static_cast<uint64_t>(remote) << 32 | local);
+    return static_cast<uint32_t>(__builtin_ia32_crc32di(h, tag_key));
+#else
     uint64_t x = (static_cast<uint64_t>(remote) << 32 | local) * 0x9E3779B97F4A7C15ull;
-    x ^= (static_cast<uint64_t>(tag) << 32 | key) * 0xC2B2AE3D27D4EB4Full;
+    x ^= tag_key * 0xC2B2AE3D27D4EB4Full;
     return static_cast<uint32_t>(x ^ (x >> 29));
+#endif
   }
-  static void LookupKeyOf(const TunnelEntry& e, uint32_t* tag, uint32_t* key) {
-    *tag = e.key_mode == KeyMode::kNone ? 0 : e.key_mode == KeyMode::kFixed ? 1 : 2;
-    *key = e.key_mode == KeyMode::kFixed ? e.key : 0;
+  static uint64_t TagKeyOf(const TunnelEntry& e) {
+    return TagKey(e.key_mode == KeyMode::kNone ? 0 : e.key_mode == KeyMode::kFixed ? 1 : 2,
+                  e.key_mode == KeyMode::kFixed ? e.key : 0);
   }
-  const TunnelEntry* Probe(uint32_t remote, uint32_t local, uint32_t tag, uint32_t key) const {
+  const TunnelEntry* Probe(uint32_t remote, uint32_t local, uint64_t tag_key) const {
     const uint32_t mask = static_cast<uint32_t>(index_.size() - 1);
-    for (uint32_t i = HashOf(remote, local, tag, key) & mask;; i = (i + 1) & mask) {
-      const uint16_t s = index_[i];
-      if (s == kNoTunnel) return nullptr;
-      const TunnelEntry& e = entries_[s];
-      uint32_t etag, ekey;
-      LookupKeyOf(e, &etag, &ekey);
-      if (e.remote_ip == remote && e.local_ip == local && etag == tag && ekey == key) return &e;
+    for (uint32_t i = HashOf(remote, local, tag_key) & mask;; i = (i + 1) & mask) {
+      const Slot& s = index_[i];
+      if (s.entry == kNoTunnel) return nullptr;
+      if (s.remote == remote && s.local == local && s.tag_key == tag_key) return &entries_[s.entry];
     }
   }
 
   rte_ring* punt_;
   rte_ring* pending_;
   std::vector<TunnelEntry> entries_;
-  std::vector<uint16_t> index_;  // power-of-two open-addressing slots
+  std::vector<Slot> index_;  // power-of-two open-addressing slots
   bool has_flow_key_ = false;
   std::array<uint16_t, kMaxTunnelOfport> by_ofport_;
   std::array<uint32_t, kMaxUplinkPorts> uplink_ip_;

@@ -21,7 +21,8 @@ hb_testpmd() {
 }
 
 # hb_hashi DPDK_PORT ARGS...: hashi with ARGS, measuring DPDK port DPDK_PORT's
-# transmit rate; sets tsc_hz from hashi's start-up line.
+# transmit rate; keeps the TSC rate from hashi's start-up line in
+# $work/tsc_hz (callers run this in a subshell).
 hb_hashi() {
   local p=hb_hs_$$ port=$1
   shift
@@ -29,9 +30,14 @@ hb_hashi() {
     --mbufs 262144 --mgmt none "$@" > "$work/hs.log" 2>&1 &
   local pid=$!
   for _ in $(seq 300); do grep -q "hashi: running" "$work/hs.log" && break; sleep 0.1; done
-  tsc_hz=$(grep -o 'tsc_hz=[0-9]*' "$work/hs.log" | cut -d= -f2)
+  grep -o 'tsc_hz=[0-9]*' "$work/hs.log" | cut -d= -f2 > "$work/tsc_hz"
   /usr/bin/python3 "$root/bench/measure.py" --telemetry $p "$port" "$warmup" "$windows"
   kill -INT $pid; wait $pid 2>/dev/null
+}
+
+# hb_tsc_hz: the TSC rate hashi reported (else the CPU clock from /proc/cpuinfo).
+hb_tsc_hz() {
+  if [ -s "$work/tsc_hz" ]; then cat "$work/tsc_hz"; else awk '/cpu MHz/ {printf "%d", $4 * 1e6; exit}' /proc/cpuinfo; fi
 }
 
 # hb_summary CSV TSC_HZ MEM_NAME: medians per (flows, system), cycles per
