@@ -26,6 +26,10 @@ DropReason DropFor(tun::UnderlayVerdict v) {
 uint16_t DecapBurst(WorkerContext& ctx, const tun::TunnelTable& tunnels, uint16_t rx_port, rte_mbuf** pkts,
                     uint16_t n, uint32_t* in_ports, uint64_t* tun_ids) {
   const uint32_t local_ip = tunnels.UplinkIp(rx_port);
+  // A burst mostly comes from one tunnel: remember the last lookup.
+  const tun::TunnelEntry* last = nullptr;
+  uint32_t last_src = 0, last_key = 0;
+  bool last_has_key = false;
   uint16_t kept = 0;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = pkts[i];
@@ -33,7 +37,13 @@ uint16_t DecapBurst(WorkerContext& ctx, const tun::TunnelTable& tunnels, uint16_
     tun::GreOuter outer;
     const tun::UnderlayVerdict v = tun::ClassifyUnderlay(m, local_ip, &outer);
     if (HASHI_LIKELY(v == tun::UnderlayVerdict::kGre)) {
-      const tun::TunnelEntry* t = tunnels.FindForDecap(outer.src, outer.dst, outer.has_key, outer.key);
+      const tun::TunnelEntry* t = last;
+      if (t == nullptr || outer.src != last_src || outer.key != last_key || outer.has_key != last_has_key) {
+        t = last = tunnels.FindForDecap(outer.src, outer.dst, outer.has_key, outer.key);
+        last_src = outer.src;
+        last_key = outer.key;
+        last_has_key = outer.has_key;
+      }
       if (HASHI_UNLIKELY(t == nullptr)) {
         Bump(ctx.stats.drops[static_cast<int>(DropReason::kTunnelUnknown)]);
         rte_pktmbuf_free(m);

@@ -2,7 +2,9 @@
 # The demo a new user runs first (as root, on Debian 12): installs the
 # dependencies, reserves hugepages if it can, builds, then starts hashi with
 # two hosts in network namespaces, pings and copies 4 MB over TCP between
-# them, and prints what passed through the switch. Cleans up after itself.
+# them, and prints what passed through the switch. Then two hashi hosts on
+# different LANs joined by a GRE tunnel (scripts/lib/underlay_testbed.sh)
+# carry a ping and a TCP copy between their VMs. Cleans up after itself.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -44,5 +46,28 @@ echo
 echo "== hashi's own report at shutdown (ports, drops, every flow with its counters) =="
 tb_stop_hashi > "$TB_WORK/report"
 sed 's/^hashi: /   /' "$TB_WORK/report"
+tb_cleanup
+trap - EXIT
+
 echo
-echo "demo finished: namespaces and the switch are gone."
+echo "== two hosts on different LANs, one L2 segment through GRE =="
+echo "   vmA 10.0.0.1 -- [hashi A] 10.1.0.1 --- router 10.1.0.254 | 10.2.0.254 --- 10.2.0.1 [hashi B] -- vmB 10.0.0.2"
+echo "   each hashi: --uplink wan:10.x.0.1/24:... --route default:10.x.0.254 --tunnel gre0:10:remote_ip=...,key=77"
+source scripts/lib/underlay_testbed.sh
+UT_HASHICTL=$root/build/apps/hashictl
+ut_init
+ut_topology
+# shellcheck disable=SC2046
+ut_start_hashi A "$root/build/apps/hashi" 0,1 0 $(ut_hashi_args A 77)
+# shellcheck disable=SC2046
+ut_start_hashi B "$root/build/apps/hashi" 0,1 1 $(ut_hashi_args B 77)
+ut_ping rt 10.1.0.1 3
+ut_ping vmA 10.0.0.2 5
+ut_tcp vmA vmB 10.0.0.2 4194304
+echo
+echo "== hashictl show on host A =="
+ut_ctl A show | sed 's/^/   /'
+ut_stop_hashi A > /dev/null
+ut_stop_hashi B > /dev/null
+echo
+echo "demo finished: namespaces and the switches are gone."

@@ -44,6 +44,20 @@ struct GreOuter {
   uint32_t frame_len = 0;   // 14 + IPv4 total length (drops Ethernet padding)
 };
 
+// True when the IPv4 header at ip (ihl bytes) sums to 0xffff. The usual
+// 20-byte header is summed as five 32-bit words.
+HASHI_ALWAYS_INLINE bool Ipv4HeaderSumOk(const uint8_t* ip, uint32_t ihl) {
+  if (HASHI_UNLIKELY(ihl != 20)) return rte_raw_cksum(ip, ihl) == 0xffff;
+  uint32_t w[5];
+  __builtin_memcpy(w, ip, 20);
+  uint64_t sum = uint64_t{w[0]} + w[1] + w[2] + w[3] + w[4];
+  sum = (sum & 0xffffffff) + (sum >> 32);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  return sum == 0xffff;
+}
+
 HASHI_ALWAYS_INLINE UnderlayVerdict ClassifyUnderlay(const rte_mbuf* m, uint32_t local_ip, GreOuter* o) {
   const uint8_t* p = rte_pktmbuf_mtod(m, const uint8_t*);
   const uint32_t len = rte_pktmbuf_data_len(m);
@@ -61,7 +75,7 @@ HASHI_ALWAYS_INLINE UnderlayVerdict ClassifyUnderlay(const rte_mbuf* m, uint32_t
   }
   o->dst = LoadBe32(ip + 16);
   if (o->dst != local_ip) return UnderlayVerdict::kNotForUs;
-  if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) && HASHI_UNLIKELY(rte_raw_cksum(ip, ihl) != 0xffff)) {
+  if (!(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD) && HASHI_UNLIKELY(!Ipv4HeaderSumOk(ip, ihl))) {
     return UnderlayVerdict::kBadIp;
   }
   if (HASHI_UNLIKELY(LoadBe16(ip + 6) & 0x3fff)) return UnderlayVerdict::kFragment;

@@ -7,7 +7,8 @@
 # between the VMs through the tunnel, GRE with the configured key on the WAN
 # link (tshark), packets held while ARP resolves and sent when it answers,
 # a wrong key isolating the VMs (counted as tunnel_unknown), the tunnel port
-# in OpenFlow's port list, and clean shutdowns with no leaked mbufs.
+# in OpenFlow's port description (ovs-ofctl), bad settings refused, and clean
+# shutdowns with no leaked mbufs.
 # Usage: tunnel_test.sh HASHI HASHICTL
 set -uo pipefail
 hashi=$(readlink -f "$1")
@@ -19,7 +20,7 @@ ut_init
 command -v tshark >/dev/null || ut_skip "tshark missing (apt-get install tshark)"
 ut_topology
 # shellcheck disable=SC2046
-ut_start_hashi A "$hashi" 0,1 0 $(ut_hashi_args A 77)
+ut_start_hashi A "$hashi" 0,1 0 $(ut_hashi_args A 77) --listen ptcp:6653:127.0.0.1
 # shellcheck disable=SC2046
 ut_start_hashi B "$hashi" 0,1 1 $(ut_hashi_args B 77)
 
@@ -53,6 +54,11 @@ ut_ctl A show | grep -E "tunnel|uplink|route|neighbor|underlay"
 [ "$(ut_json_get A dump-tunnels "d[0]['resolved'], d[0]['next_hop'], d[0]['tx_packets'] > 0")" = \
   "True 10.1.0.254 True" ] || ut_fail "tunnel on A not resolved through 10.1.0.254"
 [ "$(ut_json_get A dump-ports "[p['name'] for p in d]")" = "['vm', 'gre0']" ] || ut_fail "dump-ports lacks gre0"
+desc=$(ip netns exec "$(ut_ns hA)" ovs-ofctl -O OpenFlow13 dump-ports-desc tcp:127.0.0.1:6653) ||
+  ut_fail "ovs-ofctl dump-ports-desc failed"
+echo "$desc" | grep -q "^ 10(gre0): addr:" || ut_fail "OpenFlow port-desc lacks the tunnel port: $desc"
+echo "$desc" | grep -q "^ 1(vm): addr:" || ut_fail "OpenFlow port-desc lacks the vm port: $desc"
+echo "OpenFlow port-desc: $(echo "$desc" | grep -o '^ [0-9]*([a-z0-9]*)' | tr -d ' ' | tr '\n' ' ')"
 
 echo "== packets sent while ARP resolves are held, then delivered"
 ip -n "$(ut_ns rt)" link set wanA down    # the router cannot answer ARP now
