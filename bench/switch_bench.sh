@@ -17,29 +17,15 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 reps=3 flows_list="1 1000 100000" systems="testpmd hashi-l2 hashi-l3 ovs-normal ovs-l3"
 warmup=3 windows=5
-while getopts "r:f:s:w:n:" o; do
-  case $o in
-    r) reps=$OPTARG ;; f) flows_list=$OPTARG ;; s) systems=$OPTARG ;;
-    w) warmup=$OPTARG ;; n) windows=$OPTARG ;; *) exit 2 ;;
-  esac
-done
-[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
-hashi=${HASHI:-$root/build-bench/apps/hashi}
-if [ ! -x "$hashi" ]; then
-  bash "$root/scripts/build.sh" build-bench --buildtype=release -Dtests=false >/dev/null || exit 1
-fi
-bash "$root/scripts/hugepages.sh" 1536 >/dev/null
-free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
-if [ "${free:-0}" -ge 700 ]; then mem=(--in-memory); memname=hugepages; else mem=(--no-huge -m 3072); memname=no-huge; fi
-work=$(mktemp -d)
+source "$root/bench/lib/harness.sh"
+hb_options "$@"
+hb_prepare
 csv=${CSV:-switch_bench.csv}  # in the current directory
 dst=02:00:00:00:00:02
 trap 'pkill -f "file-prefix=hb_" 2>/dev/null; ovs_stop; rm -rf "$work"' EXIT
 
 ovs_dir=$work/ovs
 source "$root/bench/lib/ovs_dpdk.sh"
-
-source "$root/bench/lib/harness.sh"
 
 run_hashi() {  # PCAP FLOWS FLOWFILE
   hb_hashi 1 --port "in:1:net_pcap0,rx_pcap=$1,infinite_rx=1" --port out:2:net_null0,no-rx=1 --flows "$3"

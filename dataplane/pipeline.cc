@@ -1,5 +1,5 @@
-// The per-burst fast path: parse, exact-match cache, table pipeline, actions,
-// tx buffering. Nothing here allocates from the heap, locks, throws or logs;
+// The per-burst fast path: parse, exact-match cache, table pipeline and tx
+// buffering (the actions themselves are in pipeline_actions.cc). Nothing here allocates from the heap, locks, throws or logs;
 // the only allocations are mbuf copies from the packet's own mempool when an
 // edit must not be seen by an earlier output.
 #include "dataplane/pipeline.h"
@@ -8,371 +8,12 @@
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 
-#include "dataplane/packet_edit.h"
-#include "dataplane/packet_in_meta.h"
+#include "dataplane/executor.h"
 #include "dataplane/packet_parser.h"
 #include "dataplane/tunnel_path.h"
-#include "tunnel/gre_encap.h"
 
 namespace hashi::dp {
-namespace {
-
-constexpr int kStop = -1;     // the packet is gone (dropped); stop processing
-constexpr int kNoSlotOut = -1;
-
-struct Packet {
-  rte_mbuf* m;
-  FlowKey key;
-  PacketLayout layout;
-  uint32_t in_port;
-  uint16_t in_slot;
-  int32_t pending;   // binding slot of the deferred last output, or kNoSlotOut
-  uint16_t outputs;  // outputs taken so far (to tell "no action" drops)
-  bool gone;         // mbuf already released
-};
-
-// The OpenFlow action set. Reset() clears it without touching sets[], so a
-// fresh set costs five stores.
-struct ActionSet {
-  void Reset() {
-    pop = push = dec_ttl = output = group = nullptr;
-    nsets = 0;
-  }
-  const Action* pop;
-  const Action* push;
-  const Action* dec_ttl;
-  const Action* output;
-  const Action* group;
-  const Action* sets[8];
-  uint8_t nsets;
-
-  void Add(const Action& a) {
-    switch (a.type) {
-      case ActionType::kPopVlan: pop = &a; break;
-      case ActionType::kPushVlan: push = &a; break;
-      case ActionType::kDecTtl: dec_ttl = &a; break;
-      case ActionType::kOutput: output = &a; break;
-      case ActionType::kGroup: group = &a; break;
-      case ActionType::kMeter: break;  // never in an action set
-      case ActionType::kSetField:
-        for (uint8_t i = 0; i < nsets; ++i) {
-          if (sets[i]->field == a.field) { sets[i] = &a; return; }
-        }
-        if (nsets < 8) sets[nsets++] = &a; else sets[7] = &a;
-        break;
-    }
-  }
-};
-
-class Executor {
- public:
-  Executor(WorkerContext& ctx, const TableSet& ts, const PortMap& ports, const tun::TunnelTable* tunnels)
-      : ctx_(ctx), ts_(ts), ports_(ports), tunnels_(tunnels), counter_slot_(ctx.index * kCounterStride),
-        table_counters_(ts.table_counters(ctx.index)) {}
-
-  // tun_ids: the tunnel id of each packet (decapsulated bursts), or null.
-  void ProcessBatch(Packet* pkts, uint16_t n, const uint64_t* tun_ids);
-  // Packet-out: runs an action list on one parsed packet (OFPP_TABLE sends
-  // it through the flow tables), then hands it to its outputs.
-  void RunPacketOut(Packet& p, const Action* actions, uint16_t n);
-
- private:
-  void Drop(Packet& p, DropReason r) {
-    Bump(ctx_.stats.drops[static_cast<int>(r)]);
-    if (p.pending != kNoSlotOut) {  // an earlier output still takes the packet
-      Deliver(p, p.pending);
-      p.pending = kNoSlotOut;
-    } else {
-      rte_pktmbuf_free(p.m);
-    }
-    p.gone = true;
-  }
-  // Hands p's mbuf to binding slot `slot` (the packet's key supplies the
-  // tunnel id for a key=flow tunnel).
-  HASHI_ALWAYS_INLINE void Deliver(const Packet& p, int slot) {
-    const PortBinding& b = ports_.slot(static_cast<uint16_t>(slot));
-    if (HASHI_LIKELY(b.kind == BindingKind::kLocal && b.hold == nullptr && b.admin_up)) {
-      QueueTx(b.eth_port, p.m);
-    } else if (b.kind == BindingKind::kTunnel && b.admin_up) {
-      DeliverTunnel(b.ofport, p.m, p.key.Get(Field::kTunnelId));
-    } else {
-      DeliverSlow(b, p.m);
-    }
-  }
-  __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
-  void DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id);
-  void DropMbuf(rte_mbuf* m, DropReason r) {
-    Bump(ctx_.stats.drops[static_cast<int>(r)]);
-    rte_pktmbuf_free(m);
-  }
-  void QueueTx(uint16_t eth_port, rte_mbuf* m) {
-    TxBuffer& tb = ctx_.tx[eth_port];
-    if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
-    tb.pkts[tb.count++] = m;
-    ctx_.tx_dirty |= 1u << eth_port;
-  }
-  void Emit(Packet& p, int slot) {
-    if (p.pending != kNoSlotOut) {
-      rte_mbuf_refcnt_update(p.m, 1);
-      Deliver(p, p.pending);
-    }
-    p.pending = slot;
-    p.outputs++;
-  }
-  bool PrepareEdit(Packet& p);
-  // Output to a numbered logical port: unknown ports and the ingress port
-  // are counted drops (OpenFlow needs IN_PORT to send a packet back).
-  HASHI_ALWAYS_INLINE void OutputToPort(Packet& p, uint32_t port) {
-    const uint16_t s = ports_.SlotOf(port);
-    if (HASHI_UNLIKELY(s == kNoSlot)) {
-      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoSuchPort)]);
-    } else if (HASHI_UNLIKELY(port == p.in_port)) {
-      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kOutputToInPort)]);
-    } else {
-      Emit(p, s);
-    }
-  }
-  bool Output(Packet& p, uint32_t port, uint64_t max_len);
-  void Flood(Packet& p, bool all);
-  void Normal(Packet& p);
-  void ToController(Packet& p, uint8_t reason, uint8_t table, uint64_t cookie, uint16_t max_len);
-  void ActionToController(Packet& p, uint64_t max_len);
-  bool Apply(Packet& p, const Action& a);
-  void ExecuteGroup(Packet& p, uint64_t index);
-  bool Meter(Packet& p, MeterState* meter);
-  void RunBucket(const Packet& p, const BucketRef& b);
-  HASHI_ALWAYS_INLINE int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
-  void ExecuteSet(Packet& p, const ActionSet& set);
-  void Miss(Packet& p, uint8_t table);
-  // original: the key to cache the path under, or null to skip the cache.
-  // When have_first, first is table 0's lookup result, already done.
-  void Classify(Packet& p, const FlowKey* original, uint32_t hash, bool have_first,
-                const RuleRef* first);
-  void Replay(Packet& p, const EmcEntry& e);
-  void Finish(Packet& p);
-
-  WorkerContext& ctx_;
-  const TableSet& ts_;
-  const PortMap& ports_;
-  const tun::TunnelTable* tunnels_;  // null: no tunnels
-  uint32_t last_tunnel_port_ = 0;    // the tunnel DeliverTunnel looked up last
-  const tun::TunnelEntry* last_tunnel_ = nullptr;
-  unsigned counter_slot_;  // this worker's slot in every rule's counter block
-  TableCounters* table_counters_;
-  const RuleRef* rule_ = nullptr;  // the last rule that ran actions (for packet-in)
-  bool packet_out_ = false;        // running a packet-out's action list
-};
-
-// Encapsulates m for the tunnel on OpenFlow port ofport and queues it on the
-// uplink, or, while the next hop is unresolved, on the pending ring that the
-// control thread sends from once ARP answers.
-void Executor::DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id) {
-  if (HASHI_UNLIKELY(ofport != last_tunnel_port_)) {  // a burst mostly goes to one tunnel
-    last_tunnel_ = tunnels_ != nullptr ? tunnels_->FindByOfport(ofport) : nullptr;
-    last_tunnel_port_ = ofport;
-  }
-  const tun::TunnelEntry* t = last_tunnel_;
-  if (HASHI_UNLIKELY(t == nullptr)) return DropMbuf(m, DropReason::kNoSuchPort);
-  // Another output still shares this mbuf (or it has no room in front):
-  // encapsulate a private copy.
-  if (HASHI_UNLIKELY(rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m) || rte_pktmbuf_headroom(m) < t->encap.len)) {
-    rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-    rte_pktmbuf_free(m);
-    if (copy == nullptr) return DropMbuf(copy, DropReason::kNoBuffer);
-    m = copy;
-  }
-  const uint32_t inner = rte_pktmbuf_pkt_len(m);
-  const tun::EncapResult r = tun::GreEncap(m, t->encap, static_cast<uint32_t>(tun_id), ctx_.ip_id++);
-  if (HASHI_UNLIKELY(r != tun::EncapResult::kOk)) {
-    return DropMbuf(m, r == tun::EncapResult::kTooBig ? DropReason::kTunnelTooBig : DropReason::kNoBuffer);
-  }
-  PortCounters& pc = ctx_.stats.ports[t->stats_index];
-  Bump(pc.tx_packets);
-  Bump(pc.tx_bytes, inner);
-  if (HASHI_LIKELY(t->resolved)) {
-    QueueTx(t->uplink_port, m);
-    return;
-  }
-  m->hash.usr = t->next_hop;  // read by the tunnel manager
-  m->port = t->uplink_port;
-  if (rte_ring_mp_enqueue(tunnels_->pending(), m) != 0) DropMbuf(m, DropReason::kTunnelArpQueueFull);
-}
-
-void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
-  if (!b.admin_up) {
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kPortDown)]);
-    rte_pktmbuf_free(m);
-    return;
-  }
-  if (b.kind == BindingKind::kHold) {
-    if (rte_ring_mp_enqueue(b.hold, m) != 0) {
-      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kHoldOverflow)]);
-      rte_pktmbuf_free(m);
-    } else {
-      Bump(ctx_.stats.held);
-    }
-    return;
-  }
-  // Rebound from Hold: packets held before the rebind leave first, in order.
-  rte_mbuf* held[kMaxBurst];
-  unsigned got;
-  while ((got = rte_ring_mc_dequeue_burst(b.hold, reinterpret_cast<void**>(held), kMaxBurst,
-                                          nullptr)) != 0) {
-    for (unsigned i = 0; i < got; ++i) QueueTx(b.eth_port, held[i]);
-  }
-  QueueTx(b.eth_port, m);
-}
-
-bool Executor::PrepareEdit(Packet& p) {
-  if (p.pending != kNoSlotOut) {
-    rte_mbuf_refcnt_update(p.m, 1);
-    Deliver(p, p.pending);
-    p.pending = kNoSlotOut;
-  }
-  if (HASHI_LIKELY(rte_mbuf_refcnt_read(p.m) == 1 && RTE_MBUF_DIRECT(p.m))) return true;
-  rte_mbuf* copy = rte_pktmbuf_copy(p.m, p.m->pool, 0, UINT32_MAX);
-  if (copy == nullptr) {
-    Drop(p, DropReason::kNoBuffer);
-    return false;
-  }
-  rte_pktmbuf_free(p.m);
-  p.m = copy;
-  return true;
-}
-
-void Executor::ToController(Packet& p, uint8_t reason, uint8_t table, uint64_t cookie, uint16_t max_len) {
-  if (ctx_.packet_in == nullptr) {
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kControllerQueueFull)]);
-    return;
-  }
-  rte_mbuf_refcnt_update(p.m, 1);
-  PacketInMeta* meta = PacketInMetaOf(p.m);
-  meta->cookie = cookie;
-  meta->metadata = p.key.Get(Field::kMetadata);
-  meta->in_port = p.in_port;
-  meta->max_len = max_len;
-  meta->reason = reason;
-  meta->table_id = table;
-  p.outputs++;  // a full queue is counted below, not as "no action" too
-  if (rte_ring_sp_enqueue(ctx_.packet_in, p.m) != 0) {
-    rte_mbuf_refcnt_update(p.m, -1);
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kControllerQueueFull)]);
-    return;
-  }
-  Bump(ctx_.stats.packet_in);
-}
-
-// An output:CONTROLLER action. A table-miss rule (priority 0, matching
-// everything) reports NO_MATCH, as OpenFlow 1.3 defines.
-void Executor::ActionToController(Packet& p, uint64_t max_len) {
-  uint8_t reason = kPacketInAction;
-  uint64_t cookie = 0;
-  if (rule_ != nullptr) {
-    const FlowRule& r = *rule_->rule;
-    cookie = r.cookie;
-    if (r.priority == 0) {
-      uint64_t any = 0;
-      for (int w = 0; w < kFlowKeyWords; ++w) any |= r.mask.w[w];
-      if (any == 0) reason = kPacketInNoMatch;
-    }
-  }
-  ToController(p, reason, rule_ ? rule_->table_id : 0, cookie, static_cast<uint16_t>(max_len));
-}
-
-void Executor::Flood(Packet& p, bool all) {
-  const uint16_t n = ports_.slot_count();
-  for (uint16_t s = 0; s < n; ++s) {
-    if (s == p.in_slot) continue;
-    const PortBinding& b = ports_.slot(s);
-    if (!b.admin_up || (!all && !b.flood)) continue;
-    Emit(p, s);
-  }
-}
-
-void Executor::Normal(Packet& p) {
-  const uint64_t tci = p.key.Get(Field::kVlanTci);
-  const uint16_t vid = static_cast<uint16_t>(tci & kVlanVidMask);
-  const uint64_t src = p.key.Get(Field::kEthSrc);
-  const uint64_t dst = p.key.Get(Field::kEthDst);
-  if (((src >> 40) & 1) == 0) ctx_.macs->Learn(vid, src, p.in_port, ctx_.now_sec);
-  if ((dst >> 40) & 1) {
-    Flood(p, false);
-    return;
-  }
-  const uint32_t port = ctx_.macs->Lookup(vid, dst, ctx_.now_sec);
-  if (port == 0) {
-    Flood(p, false);
-  } else if (port != p.in_port) {
-    const uint16_t s = ports_.SlotOf(port);
-    if (s != kNoSlot) Emit(p, s); else Flood(p, false);
-  }
-}
-
-bool Executor::Output(Packet& p, uint32_t port, uint64_t max_len) {
-  switch (port) {
-    case kPortInPort:
-      if (p.in_slot != kNoSlot) Emit(p, p.in_slot);
-      return true;
-    case kPortFlood: Flood(p, false); return true;
-    case kPortAll: Flood(p, true); return true;
-    case kPortNormal: Normal(p); return true;
-    case kPortController: ActionToController(p, max_len); return true;
-    case kPortTable:  // packet-out only (the codec rejects it in flows)
-      if (packet_out_) {
-        packet_out_ = false;
-        Classify(p, nullptr, 0, false, nullptr);
-        packet_out_ = true;
-        return !p.gone;
-      }
-      return true;
-    default: break;
-  }
-  OutputToPort(p, port);
-  return true;
-}
-
-bool Executor::Apply(Packet& p, const Action& a) {
-  switch (a.type) {
-    case ActionType::kOutput:
-      return Output(p, a.port, a.value);
-    case ActionType::kSetField: {
-      if (!PrepareEdit(p)) return false;
-      const uint64_t v = (p.key.Get(a.field) & ~a.mask) | (a.value & a.mask);
-      edit::SetField(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key, a.field, v);
-      return true;
-    }
-    case ActionType::kPushVlan:
-      if (!PrepareEdit(p)) return false;
-      if (!edit::PushVlan(p.m, p.layout, p.key, a.ethertype)) {
-        Drop(p, DropReason::kNoBuffer);
-        return false;
-      }
-      return true;
-    case ActionType::kPopVlan:
-      if (!PrepareEdit(p)) return false;
-      edit::PopVlan(p.m, p.layout, p.key);
-      return true;
-    case ActionType::kGroup:
-      ExecuteGroup(p, a.value);
-      return true;
-    case ActionType::kMeter:
-      return Meter(p, reinterpret_cast<MeterState*>(a.value));
-    case ActionType::kDecTtl:
-      if (!PrepareEdit(p)) return false;
-      if (!edit::DecTtl(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key)) {
-        if (ctx_.invalid_ttl_to_controller != nullptr &&
-            ctx_.invalid_ttl_to_controller->load(std::memory_order_relaxed)) {
-          ToController(p, kPacketInInvalidTtl, rule_ ? rule_->table_id : 0, rule_ ? rule_->rule->cookie : 0,
-                       kMissSendLen);
-        }
-        Drop(p, DropReason::kTtlExpired);
-        return false;
-      }
-      return true;
-  }
-  return true;
-}
-
+namespace detail {
 HASHI_ALWAYS_INLINE int Executor::RunRule(Packet& p, const RuleRef& ref, ActionSet& set) {
   RuleCounters& c = ref.counters[counter_slot_];
   Bump(c.packets);
@@ -407,105 +48,6 @@ void Executor::ExecuteSet(Packet& p, const ActionSet& set) {
     ExecuteGroup(p, set.group->value);  // a group in the action set overrides output
   } else if (set.output) {
     Apply(p, *set.output);
-  }
-}
-
-// Polices p with a meter: false when a drop band applies (p is dropped). A
-// DSCP_REMARK band adds its precedence level to the DSCP's drop precedence
-// (the low bits of an AF code point), as RFC 2597 defines it.
-bool Executor::Meter(Packet& p, MeterState* meter) {
-  if (HASHI_UNLIKELY(meter == nullptr)) return true;  // deleted with the rule in flight
-  const int band = meter->Police(rte_pktmbuf_pkt_len(p.m), rte_rdtsc());
-  if (band < 0) return true;
-  const MeterBand& b = meter->config().bands[static_cast<size_t>(band)];
-  if (b.type == MeterBandType::kDrop) {
-    Drop(p, DropReason::kMeterDrop);
-    return false;
-  }
-  const uint64_t tos = p.key.Get(Field::kIpTos);
-  const uint64_t type = p.key.Get(Field::kEthType);
-  if ((type == kEthTypeIpv4 || type == kEthTypeIpv6) && b.prec_level != 0) {
-    uint64_t dscp = tos >> 2;
-    const uint64_t af_class = dscp >> 3, drop_prec = (dscp >> 1) & 3;  // AFxy = 8x + 2y
-    if ((dscp & 1) == 0 && af_class >= 1 && af_class <= 4 && drop_prec >= 1) {
-      const uint64_t raised = drop_prec + b.prec_level > 3 ? 3 : drop_prec + b.prec_level;
-      dscp = af_class << 3 | raised << 1;
-      if (!PrepareEdit(p)) return false;
-      edit::SetField(rte_pktmbuf_mtod(p.m, uint8_t*), p.layout, p.key, Field::kIpTos, (dscp << 2) | (tos & 3));
-    }
-  }
-  return true;
-}
-
-// Runs a bucket on its own view of the packet: a second reference to the
-// same mbuf, so edits copy it first and never reach p or another bucket.
-void Executor::RunBucket(const Packet& p, const BucketRef& b) {
-  Packet q = p;
-  q.pending = kNoSlotOut;
-  q.outputs = 0;
-  q.gone = false;
-  rte_mbuf_refcnt_update(p.m, 1);
-  for (uint16_t i = 0; i < b.n_actions && !q.gone; ++i) {
-    if (!Apply(q, b.actions[i])) break;
-  }
-  Finish(q);
-}
-
-void Executor::ExecuteGroup(Packet& p, uint64_t index) {
-  if (HASHI_UNLIKELY(index >= ts_.group_count())) {
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoSuchGroup)]);
-    return;
-  }
-  const GroupRef& g = ts_.group(index);
-  RuleCounters* gc = ts_.group_counters(ctx_.index) + g.counter_index;
-  const uint32_t len = rte_pktmbuf_pkt_len(p.m);
-  Bump(gc[0].packets);
-  Bump(gc[0].bytes, len);
-  p.outputs++;  // the group took the packet, even if no bucket outputs it
-  int chosen = -1;
-  switch (g.type) {
-    case GroupType::kAll:
-      for (uint16_t b = 0; b < g.n_buckets; ++b) {
-        Bump(gc[1 + b].packets);
-        Bump(gc[1 + b].bytes, len);
-        RunBucket(p, g.buckets[b]);
-      }
-      return;
-    case GroupType::kIndirect:
-      chosen = g.n_buckets ? 0 : -1;
-      break;
-    case GroupType::kFastFailover:
-      for (uint16_t b = 0; b < g.n_buckets && chosen < 0; ++b) {
-        if (g.buckets[b].live) chosen = b;
-      }
-      break;
-    case GroupType::kSelect:
-      if (g.total_weight != 0) {
-        const uint32_t pick = HashFullKey(p.key) % g.total_weight;
-        for (uint16_t b = 0; b < g.n_buckets && chosen < 0; ++b) {
-          if (g.buckets[b].live && pick < g.buckets[b].weight_end) chosen = b;
-        }
-      }
-      break;
-  }
-  if (chosen < 0) {
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kGroupNoLiveBucket)]);
-    return;
-  }
-  Bump(gc[1 + chosen].packets);
-  Bump(gc[1 + chosen].bytes, len);
-  RunBucket(p, g.buckets[chosen]);
-}
-
-void Executor::Miss(Packet& p, uint8_t table) {
-  Bump(table_counters_[table].missed);
-  switch (ts_.miss(table)) {
-    case TableMiss::kController: ToController(p, kPacketInNoMatch, table, ~0ull, kMissSendLen); break;
-    case TableMiss::kNormal: Normal(p); break;
-    case TableMiss::kDrop:
-    case TableMiss::kContinue:
-      Drop(p, DropReason::kTableMiss);
-      break;
   }
 }
 
@@ -564,6 +106,42 @@ void Executor::Replay(Packet& p, const EmcEntry& e) {
 // The burst runs in stages so that each stage's cache misses (packet data,
 // EMC entries, classifier slots, rule entries) overlap across packets
 // instead of stalling one packet at a time.
+uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) {
+  uint32_t port = 0;
+  const RuleRef* ref = nullptr;
+  uint16_t left = 0;
+  for (uint16_t i = 0; i < n; ++i) {
+    Packet& p = pkts[i];
+    if (p.in_port != port || i == 0) {
+      FlowKey k;
+      k.Clear();
+      k.Set(Field::kInPort, p.in_port);
+      ref = ts_.Lookup(0, k);
+      port = p.in_port;
+    }
+    if (HASHI_UNLIKELY(ref == nullptr)) {  // a miss: the full path decides
+      if (tun_ids != nullptr) tun_ids[left] = tun_ids[i];
+      pkts[left++] = p;
+      continue;
+    }
+    if (i + 1 < n) HASHI_PREFETCH(rte_pktmbuf_mtod(pkts[i + 1].m, void*));
+    const DropReason r = ParsePacket(rte_pktmbuf_mtod(p.m, const uint8_t*), rte_pktmbuf_data_len(p.m), p.in_port,
+                                     &p.key, &p.layout);
+    if (HASHI_UNLIKELY(r != DropReason::kCount)) {
+      Drop(p, r);
+      continue;
+    }
+    if (tun_ids != nullptr) p.key.Set(Field::kTunnelId, tun_ids[i]);
+    Bump(ctx_.stats.classified);
+    RuleCounters& c = ref->counters[counter_slot_];
+    Bump(c.packets);
+    Bump(c.bytes, rte_pktmbuf_pkt_len(p.m));
+    OutputToPort(p, ref->only_output);
+    Finish(p);
+  }
+  return left;
+}
+
 void Executor::ProcessBatch(Packet* pkts, uint16_t n, const uint64_t* tun_ids) {
   const EmcEntry* cached[kMaxBurst];
   const RuleRef* first[kMaxBurst];
@@ -664,7 +242,11 @@ void Executor::RunPacketOut(Packet& p, const Action* actions, uint16_t n) {
   Finish(p);
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::Executor;
+using detail::Packet;
+using detail::kNoSlotOut;
 
 bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
                       rte_mbuf* m, const Action* actions, uint16_t n, const tun::TunnelTable* tunnels) {
@@ -709,7 +291,8 @@ void ProcessUplinkBurst(WorkerContext& ctx, const TableSet& tables, const PortMa
       p.outputs = 0;
       p.gone = false;
     }
-    if (kept) exec.ProcessBatch(batch, kept, tun_ids);
+    const uint16_t left = tables.in_port_only() ? exec.ForwardByInPort(batch, kept, tun_ids) : kept;
+    if (left) exec.ProcessBatch(batch, left, tun_ids);
   }
 }
 
@@ -748,7 +331,8 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
       p.outputs = 0;
       p.gone = false;
     }
-    exec.ProcessBatch(batch, count, nullptr);
+    const uint16_t left = tables.in_port_only() ? exec.ForwardByInPort(batch, count, nullptr) : count;
+    if (left) exec.ProcessBatch(batch, left, nullptr);
   }
 }
 

@@ -71,6 +71,11 @@ std::shared_ptr<const RuleLevel> RuleLevel::Build(const std::vector<const FlowRu
         ins.apply[0].port < kPortMax) {
       ref.only_output = ins.apply[0].port;
     }
+    if (r->table_id == 0) {
+      uint64_t beyond_in_port = r->mask.w[0] & ~uint64_t{0xffffffff};
+      for (int w = 1; w < kFlowKeyWords; ++w) beyond_in_port |= r->mask.w[w];
+      if (beyond_in_port != 0 || ref.only_output == 0) level->table0_in_port_only_ = false;
+    }
     per_table[r->table_id].push_back(ref);
   }
   for (int t = 0; t < kMaxTables; ++t) {
@@ -95,10 +100,13 @@ std::unique_ptr<TableSet> TableSet::Assemble(std::vector<std::shared_ptr<const R
   ts->miss_ = miss;
   std::erase(levels, nullptr);
   ts->levels_ = std::move(levels);
+  ts->in_port_only_ = !ts->levels_.empty();
   for (size_t l = 0; l < ts->levels_.size() && l < kMaxLevels; ++l) {
     const RuleLevel& level = *ts->levels_[l];
     for (int t = 0; t < kMaxTables; ++t) ts->tables_[t][l] = level.table(static_cast<uint8_t>(t));
+    ts->in_port_only_ = ts->in_port_only_ && level.table0_in_port_only();
   }
+  ts->in_port_only_ = ts->in_port_only_ && ts->has_table(0);
   ts->BuildGroups(objects, num_workers);
   for (unsigned w = 0; w < (num_workers ? num_workers : 1); ++w) {
     ts->table_counters_.emplace_back(new TableCounters[kMaxTables]());

@@ -73,9 +73,13 @@ class RuleLevel {
   const FlowTable* table(uint8_t id) const { return tables_[id].get(); }
   const std::vector<const FlowRule*>& rules() const { return rules_; }
   const std::vector<RuleCounters*>& counters() const { return counters_; }
+  // Whether every table-0 rule here matches on in_port alone and only
+  // outputs to one numbered port (see TableSet::in_port_only).
+  bool table0_in_port_only() const { return table0_in_port_only_; }
 
  private:
   RuleLevel() = default;
+  bool table0_in_port_only_ = true;
   std::array<std::unique_ptr<FlowTable>, kMaxTables> tables_{};
   std::vector<const FlowRule*> rules_;
   std::vector<RuleCounters*> counters_;  // per rule
@@ -117,6 +121,11 @@ class TableSet {
     return LookupIn(tables_[id], key);
   }
   bool has_table(uint8_t id) const { return tables_[id][0] || tables_[id][1] || tables_[id][2]; }
+  // True when table 0 has rules and each matches on in_port alone and only
+  // outputs to one numbered port (port patching, VM <-> tunnel): then a
+  // packet's rule follows from its in_port, and workers skip parsing and
+  // the exact-match cache (Open vSwitch's "simple match" does the same).
+  bool in_port_only() const { return in_port_only_; }
   TableMiss miss(uint8_t id) const { return miss_[id]; }
   uint64_t version() const { return version_; }
   unsigned num_workers() const { return static_cast<unsigned>(table_counters_.size()); }
@@ -144,6 +153,7 @@ class TableSet {
   void BuildGroups(const PipelineObjects& objects, unsigned num_workers);
 
   uint64_t version_ = 0;
+  bool in_port_only_ = false;
   std::vector<std::shared_ptr<const RuleLevel>> levels_;
   std::array<std::array<const FlowTable*, kMaxLevels>, kMaxTables> tables_{};
   std::array<TableMiss, kMaxTables> miss_{};

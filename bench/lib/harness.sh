@@ -2,7 +2,35 @@
 # (shared/TESTBEDS.md): one process, main lcore on core 0, one forwarding lcore
 # on core 1, net_pcap infinite_rx in, net_null out, the rate read once a second
 # from a transmit counter (bench/measure.py). Source it after setting root,
-# work, warmup, windows and the mem array (EAL memory options).
+# warmup and windows, then call hb_prepare.
+
+# hb_options ARGS: -r REPS -f "FLOW COUNTS" -s "SYSTEMS" -w WARMUP_S -n WINDOWS
+# over the caller's defaults (reps, flows_list, systems, warmup, windows).
+hb_options() {
+  local o OPTIND=1
+  while getopts "r:f:s:w:n:" o; do
+    case $o in
+      r) reps=$OPTARG ;; f) flows_list=$OPTARG ;; s) systems=$OPTARG ;;
+      w) warmup=$OPTARG ;; n) windows=$OPTARG ;; *) exit 2 ;;
+    esac
+  done
+}
+
+# hb_prepare: needs root; builds hashi (build-bench) unless $HASHI names one;
+# reserves hugepages and picks the EAL memory options (mem, memname); makes
+# the scratch directory (work).
+hb_prepare() {
+  [ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+  hashi=${HASHI:-$root/build-bench/apps/hashi}
+  if [ ! -x "$hashi" ]; then
+    bash "$root/scripts/build.sh" build-bench --buildtype=release -Dtests=false >/dev/null || exit 1
+  fi
+  bash "$root/scripts/hugepages.sh" 1536 >/dev/null
+  local free
+  free=$(awk '/HugePages_Free/ {print $2}' /proc/meminfo)
+  if [ "${free:-0}" -ge 700 ]; then mem=(--in-memory); memname=hugepages; else mem=(--no-huge -m 3072); memname=no-huge; fi
+  work=$(mktemp -d)
+}
 
 # hb_testpmd PCAP: dpdk-testpmd --forward-mode=io, the ceiling of this harness.
 hb_testpmd() {

@@ -4,6 +4,7 @@
 # call tb_init first; tb_cleanup runs on exit.
 # Needs root, iproute2, ethtool and /usr/bin/python3.
 
+source "$(dirname "${BASH_SOURCE[0]}")/net_checks.sh"
 TB_PY=/usr/bin/python3
 TB_ID=$$
 TB_HOSTS=()
@@ -98,41 +99,13 @@ tb_stop_hashi() {
 }
 
 # tb_ping FROM_HOST TO_IP COUNT: fails unless every echo is answered.
-tb_ping() {
-  local out
-  out=$(ip netns exec "$(tb_ns "$1")" ping -c "$3" -i 0.2 -W 2 "$2" 2>&1 || true)
-  echo "$out" | grep -q " $3 received" || tb_fail "ping $2 from $1: $out"
-  echo "ping $1 -> $2: $3/$3 answered, $(echo "$out" | grep -o 'rtt.*')"
-}
+tb_ping() { local r; r=$(nc_ping "$(tb_ns "$1")" "$1" "$2" "$3") || tb_fail "$r"; echo "$r"; }
 
 # tb_tcp FROM_HOST TO_HOST TO_IP BYTES: a TCP transfer checked by SHA-256.
 tb_tcp() {
-  local port=$((20000 + RANDOM % 10000)) sent rpid
-  ip netns exec "$(tb_ns "$2")" $TB_PY - "$port" > "$TB_WORK/recv.out" <<'PY' &
-import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); s.settimeout(20)
-c, _ = s.accept(); c.settimeout(20); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b); n += len(b)
-print(n, h.hexdigest())
-PY
-  rpid=$!
-  sleep 0.5
-  sent=$(ip netns exec "$(tb_ns "$1")" $TB_PY - "$3" "$port" "$4" <<'PY'
-import hashlib, socket, sys, time
-data = bytes((i * 31 + 7) % 251 for i in range(int(sys.argv[3])))
-t = time.time()
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
-s.sendall(data); s.close()
-print(len(data), hashlib.sha256(data).hexdigest())
-PY
-) || tb_fail "TCP connect/send from $1 to $3 failed"
-  wait "$rpid" || tb_fail "TCP receiver on $2 failed"
-  [ "$(cat "$TB_WORK/recv.out")" = "$sent" ] || tb_fail "TCP $1 -> $3: sent '$sent', got '$(cat "$TB_WORK/recv.out")'"
-  echo "tcp $1 -> $2: ${sent%% *} bytes, sha256 verified"
+  local r
+  r=$(nc_tcp "$(tb_ns "$1")" "$(tb_ns "$2")" "$3" "$4" "$TB_WORK" "$1 -> $2") || tb_fail "$r"
+  echo "$r"
 }
 
 # tb_telemetry COMMAND: the JSON reply of the running hashi.

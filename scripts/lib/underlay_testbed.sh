@@ -14,6 +14,7 @@ UT_ID=$$
 UT_WORK=""
 declare -A UT_PID=()
 UT_PY=/usr/bin/python3
+source "$(dirname "${BASH_SOURCE[0]}")/net_checks.sh"
 
 ut_skip() { echo "SKIPPED: $*" >&2; exit 77; }
 ut_fail() {
@@ -109,12 +110,7 @@ ut_stop_hashi() {
 ut_ctl() { local side=$1; shift; "$UT_HASHICTL" --socket "$UT_WORK/$side.ctl" "$@"; }
 
 # ut_ping FROM_NS TO_IP COUNT: fails unless every echo is answered.
-ut_ping() {
-  local out
-  out=$(ip netns exec "$(ut_ns "$1")" ping -c "$3" -i 0.2 -W 3 "$2" 2>&1 || true)
-  echo "$out" | grep -q " $3 received" || ut_fail "ping $2 from $1: $out"
-  echo "ping $1 -> $2: $3/$3 answered, $(echo "$out" | grep -o 'rtt.*')"
-}
+ut_ping() { local r; r=$(nc_ping "$(ut_ns "$1")" "$1" "$2" "$3") || ut_fail "$r"; echo "$r"; }
 
 # ut_no_ping FROM_NS TO_IP: fails if any of 3 echoes is answered.
 ut_no_ping() {
@@ -126,31 +122,32 @@ ut_no_ping() {
 
 # ut_tcp FROM_NS TO_NS TO_IP BYTES: a TCP transfer checked by SHA-256.
 ut_tcp() {
-  local port=$((20000 + RANDOM % 10000)) sent rpid
-  ip netns exec "$(ut_ns "$2")" $UT_PY - "$port" > "$UT_WORK/recv.out" <<'PY' &
-import hashlib, socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1); s.settimeout(30)
-c, _ = s.accept(); c.settimeout(30); h = hashlib.sha256(); n = 0
-while True:
-    b = c.recv(65536)
-    if not b: break
-    h.update(b); n += len(b)
-print(n, h.hexdigest())
+  local r
+  r=$(nc_tcp "$(ut_ns "$1")" "$(ut_ns "$2")" "$3" "$4" "$UT_WORK" "$1 -> $2") || ut_fail "$r"
+  echo "$r"
+}
+
+# ut_capture_gre IFACE_IN_RT: starts tshark on the router's link (GRE only,
+# 20 packets, outer addresses and key) into $UT_WORK/wan.txt; ut_check_gre
+# waits for it and checks the keys and both directions.
+ut_capture_gre() {
+  ip netns exec "$(ut_ns rt)" timeout 40 tshark -i "$1" -f "ip proto 47" -c 20 -T fields \
+    -e ip.src -e ip.dst -e gre.key -E occurrence=f > "$UT_WORK/wan.txt" 2>"$UT_WORK/tshark.err" &
+  UT_TSHARK=$!
+  for _ in $(seq 50); do grep -q "Capturing on" "$UT_WORK/tshark.err" && break; sleep 0.1; done
+}
+
+# ut_check_gre KEY: the capture holds GRE with KEY only, 10.1.0.1 <-> 10.2.0.1 both ways.
+ut_check_gre() {
+  wait "$UT_TSHARK"
+  echo "captured on the WAN: $(sort "$UT_WORK/wan.txt" | uniq -c | tr '\n' ';')"
+  $UT_PY - "$UT_WORK/wan.txt" "$1" <<'PY' || ut_fail "the WAN link does not show GRE with key $1 both ways"
+import sys
+rows = [l.split("\t") for l in open(sys.argv[1]).read().split("\n") if l.strip()]
+assert len(rows) >= 10, rows
+assert {int(r[2], 0) for r in rows} == {int(sys.argv[2])}, rows
+assert {(r[0], r[1]) for r in rows} == {("10.1.0.1", "10.2.0.1"), ("10.2.0.1", "10.1.0.1")}, rows
 PY
-  rpid=$!
-  sleep 0.5
-  sent=$(ip netns exec "$(ut_ns "$1")" $UT_PY - "$3" "$port" "$4" <<'PY'
-import hashlib, socket, sys
-data = bytes((i * 31 + 7) % 251 for i in range(int(sys.argv[3])))
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
-s.sendall(data); s.close()
-print(len(data), hashlib.sha256(data).hexdigest())
-PY
-) || ut_fail "TCP connect/send from $1 to $3 failed"
-  wait "$rpid" || ut_fail "TCP receiver in $2 failed"
-  [ "$(cat "$UT_WORK/recv.out")" = "$sent" ] || ut_fail "TCP $1 -> $3: sent '$sent', got '$(cat "$UT_WORK/recv.out")'"
-  echo "tcp $1 -> $2: ${sent%% *} bytes, sha256 verified"
 }
 
 # ut_json_get SIDE COMMAND PYTHON_EXPR: evaluates EXPR on `hashictl --json COMMAND`'s data (d).

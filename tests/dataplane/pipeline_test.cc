@@ -14,7 +14,7 @@ namespace {
 
 
 TEST_F(PipelineTest, ForwardsByInPortAndCounts) {
-  Flows({"in_port=1 actions=output:2"});
+  Flows({"in_port=1,ip actions=output:2"});
   Run(0, {kUdp});
   Run(0, {kUdp, kUdp});
   const auto out = Sent(1);
@@ -26,6 +26,34 @@ TEST_F(PipelineTest, ForwardsByInPortAndCounts) {
   EXPECT_EQ(ctx_->stats.ports[ports_[0]->id()].rx_packets, 3u);
   EXPECT_EQ(ctx_->stats.ports[ports_[1]->id()].tx_packets, 3u);
   EXPECT_EQ(ctx_->stats.emc_hits, 2u);  // the first burst classified, the next hit the cache
+}
+
+// Table 0 of in_port-only output rules: no cache, no per-packet lookup,
+// but packets are still parsed (malformed ones dropped) and counted, and
+// ports without a rule take the table-miss path.
+TEST_F(PipelineTest, InPortOnlyRulesSkipTheCacheButNotValidation) {
+  Flows({"in_port=1 actions=output:2", "priority=5 actions=output:3"});
+  ASSERT_TRUE(tables_->in_port_only());
+  Bytes bad = kUdp;
+  bad[14] = 0x44;  // IHL 4
+  Run(0, {kUdp, bad, kUdp});
+  Run(1, {kUdp});  // the catch-all rule
+  EXPECT_EQ(Sent(1).size(), 2u);
+  EXPECT_EQ(Sent(2).size(), 1u);
+  EXPECT_EQ(Drops(DropReason::kIpv4BadHeader), 1u);
+  EXPECT_EQ(ctx_->stats.emc_hits, 0u);
+  EXPECT_EQ(ctx_->stats.classified, 3u);
+  EXPECT_EQ(tables_->SumCounters(0).packets, 2u);
+  EXPECT_EQ(tables_->SumCounters(1).packets, 1u);
+  Flows({"in_port=1 actions=output:2"});
+  Run(2, {kUdp});
+  EXPECT_EQ(Drops(DropReason::kTableMiss), 1u);
+  Flows({"in_port=1 actions=output:2", "in_port=2,dl_dst=02:00:00:00:00:02 actions=output:3"});
+  EXPECT_FALSE(tables_->in_port_only());
+  Flows({"in_port=1 actions=output:2,output:3"});
+  EXPECT_FALSE(tables_->in_port_only());
+  Flows({"in_port=1 actions=goto_table:1", "table=1 actions=output:2"});
+  EXPECT_FALSE(tables_->in_port_only());
 }
 
 TEST_F(PipelineTest, TableMissBehaviours) {

@@ -1,0 +1,170 @@
+// Executor: the worker-side engine behind ProcessBurst and ProcessPacketOut,
+// shared by pipeline.cc (stages, classification, the cache) and
+// pipeline_actions.cc (actions, groups, meters, delivery to ports, tunnels
+// and the controller). Internal to those two files; the API is pipeline.h.
+//
+// Nothing here allocates from the heap, locks, throws or logs; the only
+// allocations are mbuf copies from the packet's own mempool when an edit (or
+// an encapsulation) must not be seen by an earlier output.
+#pragma once
+
+#include <rte_mbuf.h>
+
+#include "dataplane/packet_parser.h"
+#include "dataplane/pipeline.h"
+
+namespace hashi::dp::detail {
+
+
+inline constexpr int kStop = -1;     // the packet is gone (dropped); stop processing
+inline constexpr int kNoSlotOut = -1;
+
+struct Packet {
+  rte_mbuf* m;
+  FlowKey key;
+  PacketLayout layout;
+  uint32_t in_port;
+  uint16_t in_slot;
+  int32_t pending;   // binding slot of the deferred last output, or kNoSlotOut
+  uint16_t outputs;  // outputs taken so far (to tell "no action" drops)
+  bool gone;         // mbuf already released
+};
+
+// The OpenFlow action set. Reset() clears it without touching sets[], so a
+// fresh set costs five stores.
+struct ActionSet {
+  void Reset() {
+    pop = push = dec_ttl = output = group = nullptr;
+    nsets = 0;
+  }
+  const Action* pop;
+  const Action* push;
+  const Action* dec_ttl;
+  const Action* output;
+  const Action* group;
+  const Action* sets[8];
+  uint8_t nsets;
+
+  void Add(const Action& a) {
+    switch (a.type) {
+      case ActionType::kPopVlan: pop = &a; break;
+      case ActionType::kPushVlan: push = &a; break;
+      case ActionType::kDecTtl: dec_ttl = &a; break;
+      case ActionType::kOutput: output = &a; break;
+      case ActionType::kGroup: group = &a; break;
+      case ActionType::kMeter: break;  // never in an action set
+      case ActionType::kSetField:
+        for (uint8_t i = 0; i < nsets; ++i) {
+          if (sets[i]->field == a.field) { sets[i] = &a; return; }
+        }
+        if (nsets < 8) sets[nsets++] = &a; else sets[7] = &a;
+        break;
+    }
+  }
+};
+
+class Executor {
+ public:
+  Executor(WorkerContext& ctx, const TableSet& ts, const PortMap& ports, const tun::TunnelTable* tunnels)
+      : ctx_(ctx), ts_(ts), ports_(ports), tunnels_(tunnels), counter_slot_(ctx.index * kCounterStride),
+        table_counters_(ts.table_counters(ctx.index)) {}
+
+  // tun_ids: the tunnel id of each packet (decapsulated bursts), or null.
+  void ProcessBatch(Packet* pkts, uint16_t n, const uint64_t* tun_ids);
+  // TableSet::in_port_only(): parses (and so validates) every packet, then
+  // forwards those whose in_port has a rule without the exact-match cache or
+  // a classifier lookup per packet; returns how many remain (moved to the
+  // front of pkts, their tunnel ids to tun_ids) for the full path.
+  uint16_t ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids);
+  // Packet-out: runs an action list on one parsed packet (OFPP_TABLE sends
+  // it through the flow tables), then hands it to its outputs.
+  void RunPacketOut(Packet& p, const Action* actions, uint16_t n);
+
+ private:
+  void Drop(Packet& p, DropReason r) {
+    Bump(ctx_.stats.drops[static_cast<int>(r)]);
+    if (p.pending != kNoSlotOut) {  // an earlier output still takes the packet
+      Deliver(p, p.pending);
+      p.pending = kNoSlotOut;
+    } else {
+      rte_pktmbuf_free(p.m);
+    }
+    p.gone = true;
+  }
+  // Hands p's mbuf to binding slot `slot` (the packet's key supplies the
+  // tunnel id for a key=flow tunnel).
+  HASHI_ALWAYS_INLINE void Deliver(const Packet& p, int slot) {
+    const PortBinding& b = ports_.slot(static_cast<uint16_t>(slot));
+    if (HASHI_LIKELY(b.kind == BindingKind::kLocal && b.hold == nullptr && b.admin_up)) {
+      QueueTx(b.eth_port, p.m);
+    } else if (b.kind == BindingKind::kTunnel && b.admin_up) {
+      DeliverTunnel(b.ofport, p.m, p.key.Get(Field::kTunnelId));
+    } else {
+      DeliverSlow(b, p.m);
+    }
+  }
+  __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
+  void DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id);
+  void DropMbuf(rte_mbuf* m, DropReason r) {
+    Bump(ctx_.stats.drops[static_cast<int>(r)]);
+    rte_pktmbuf_free(m);
+  }
+  void QueueTx(uint16_t eth_port, rte_mbuf* m) {
+    TxBuffer& tb = ctx_.tx[eth_port];
+    if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
+    tb.pkts[tb.count++] = m;
+    ctx_.tx_dirty |= 1u << eth_port;
+  }
+  void Emit(Packet& p, int slot) {
+    if (p.pending != kNoSlotOut) {
+      rte_mbuf_refcnt_update(p.m, 1);
+      Deliver(p, p.pending);
+    }
+    p.pending = slot;
+    p.outputs++;
+  }
+  bool PrepareEdit(Packet& p);
+  // Output to a numbered logical port: unknown ports and the ingress port
+  // are counted drops (OpenFlow needs IN_PORT to send a packet back).
+  HASHI_ALWAYS_INLINE void OutputToPort(Packet& p, uint32_t port) {
+    const uint16_t s = ports_.SlotOf(port);
+    if (HASHI_UNLIKELY(s == kNoSlot)) {
+      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kNoSuchPort)]);
+    } else if (HASHI_UNLIKELY(port == p.in_port)) {
+      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kOutputToInPort)]);
+    } else {
+      Emit(p, s);
+    }
+  }
+  bool Output(Packet& p, uint32_t port, uint64_t max_len);
+  void Flood(Packet& p, bool all);
+  void Normal(Packet& p);
+  void ToController(Packet& p, uint8_t reason, uint8_t table, uint64_t cookie, uint16_t max_len);
+  void ActionToController(Packet& p, uint64_t max_len);
+  bool Apply(Packet& p, const Action& a);
+  void ExecuteGroup(Packet& p, uint64_t index);
+  bool Meter(Packet& p, MeterState* meter);
+  void RunBucket(const Packet& p, const BucketRef& b);
+  HASHI_ALWAYS_INLINE int RunRule(Packet& p, const RuleRef& ref, ActionSet& set);
+  void ExecuteSet(Packet& p, const ActionSet& set);
+  void Miss(Packet& p, uint8_t table);
+  // original: the key to cache the path under, or null to skip the cache.
+  // When have_first, first is table 0's lookup result, already done.
+  void Classify(Packet& p, const FlowKey* original, uint32_t hash, bool have_first,
+                const RuleRef* first);
+  void Replay(Packet& p, const EmcEntry& e);
+  void Finish(Packet& p);
+
+  WorkerContext& ctx_;
+  const TableSet& ts_;
+  const PortMap& ports_;
+  const tun::TunnelTable* tunnels_;  // null: no tunnels
+  uint32_t last_tunnel_port_ = 0;    // the tunnel DeliverTunnel looked up last
+  const tun::TunnelEntry* last_tunnel_ = nullptr;
+  unsigned counter_slot_;  // this worker's slot in every rule's counter block
+  TableCounters* table_counters_;
+  const RuleRef* rule_ = nullptr;  // the last rule that ran actions (for packet-in)
+  bool packet_out_ = false;        // running a packet-out's action list
+};
+
+}  // namespace hashi::dp::detail
