@@ -109,10 +109,19 @@ void Executor::Replay(Packet& p, const EmcEntry& e) {
 uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) {
   uint32_t port = 0;
   const RuleRef* ref = nullptr;
-  uint16_t left = 0;
+  uint64_t run_packets = 0, run_bytes = 0;  // counted for ref, added when ref changes
+  auto settle = [&] {
+    if (run_packets == 0) return;
+    RuleCounters& c = ref->counters[counter_slot_];
+    Bump(c.packets, run_packets);
+    Bump(c.bytes, run_bytes);
+    run_packets = run_bytes = 0;
+  };
+  uint16_t left = 0, forwarded = 0;
   for (uint16_t i = 0; i < n; ++i) {
     Packet& p = pkts[i];
     if (p.in_port != port || i == 0) {
+      settle();
       FlowKey k;
       k.Clear();
       k.Set(Field::kInPort, p.in_port);
@@ -125,20 +134,26 @@ uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) 
       continue;
     }
     if (i + 1 < n) HASHI_PREFETCH(rte_pktmbuf_mtod(pkts[i + 1].m, void*));
-    const DropReason r = ParsePacket(rte_pktmbuf_mtod(p.m, const uint8_t*), rte_pktmbuf_data_len(p.m), p.in_port,
-                                     &p.key, &p.layout);
+    DropReason r;
+    {  // validation only: the rule reads no field, so the key is scratch
+      FlowKey scratch;
+      PacketLayout scratch_layout;
+      r = ParsePacket(rte_pktmbuf_mtod(p.m, const uint8_t*), rte_pktmbuf_data_len(p.m), p.in_port, &scratch,
+                      &scratch_layout);
+    }
     if (HASHI_UNLIKELY(r != DropReason::kCount)) {
       Drop(p, r);
       continue;
     }
-    if (tun_ids != nullptr) p.key.Set(Field::kTunnelId, tun_ids[i]);
-    Bump(ctx_.stats.classified);
-    RuleCounters& c = ref->counters[counter_slot_];
-    Bump(c.packets);
-    Bump(c.bytes, rte_pktmbuf_pkt_len(p.m));
+    p.key.Set(Field::kTunnelId, tun_ids != nullptr ? tun_ids[i] : 0);  // all that delivery reads
+    ++run_packets;
+    run_bytes += rte_pktmbuf_pkt_len(p.m);
+    ++forwarded;
     OutputToPort(p, ref->only_output);
     Finish(p);
   }
+  settle();
+  Bump(ctx_.stats.classified, forwarded);
   return left;
 }
 
