@@ -133,6 +133,25 @@ TEST_F(TunnelPathTest, KeyFromTheFlow) {
   EXPECT_EQ(test::Get16(sent[0], 40), 0x1234);
 }
 
+// In_port-only tables take the shortcut (TableSet::in_port_only): decap and
+// encap must behave exactly as on the full path.
+TEST_F(TunnelPathTest, InPortOnlyRulesToAndFromTunnels) {
+  Flows({"in_port=10 actions=output:2", "in_port=11 actions=output:3", "in_port=1 actions=output:11"});
+  ASSERT_TRUE(tables_->in_port_only());
+  RunWithTunnels(uplink_->id(), {Gre(77, kUdp), Gre(0x99, kUdp), Gre(77, kUdp)});
+  EXPECT_EQ(Sent(1).size(), 2u);
+  const auto to3 = Sent(2);
+  ASSERT_EQ(to3.size(), 1u);
+  EXPECT_EQ(to3[0], kUdp);
+  EXPECT_EQ(tables_->SumCounters(0).packets, 2u);
+  RunWithTunnels(ports_[0]->id(), {kUdp});  // from a local port: tun_id 0, so key 0 on key=flow
+  const auto sent = uplink_->TakeSent();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(test::Get16(sent[0], 38), 0);
+  EXPECT_EQ(test::Get16(sent[0], 40), 0);
+  EXPECT_EQ(Bytes(sent[0].begin() + 42, sent[0].end()), kUdp);
+}
+
 TEST_F(TunnelPathTest, ASharedPacketIsCopiedBeforeEncap) {
   Flows({"in_port=1 actions=output:10,output:2"});
   RunWithTunnels(ports_[0]->id(), {kUdp});
