@@ -12,6 +12,7 @@
 
 #include "dataplane/packet_parser.h"
 #include "dataplane/pipeline.h"
+#include "tunnel/gre_encap.h"
 
 namespace hashi::dp::detail {
 
@@ -105,6 +106,33 @@ class Executor {
   }
   __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
   void DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id);
+  // Encapsulates m for tunnel t and queues it on the uplink, or, while the
+  // next hop is unresolved, on the pending ring that the control thread
+  // sends from once ARP answers. A shared mbuf (another output still holds
+  // it) or one without headroom is copied first.
+  HASHI_ALWAYS_INLINE void Encapsulate(const tun::TunnelEntry& t, rte_mbuf* m, uint64_t tun_id) {
+    if (HASHI_UNLIKELY(rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m) ||
+                       rte_pktmbuf_headroom(m) < t.encap.len)) {
+      rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
+      rte_pktmbuf_free(m);
+      if (copy == nullptr) return DropMbuf(copy, DropReason::kNoBuffer);
+      m = copy;
+    }
+    const uint32_t inner = rte_pktmbuf_pkt_len(m);
+    const tun::EncapResult r = tun::GreEncap(m, t.encap, static_cast<uint32_t>(tun_id), ctx_.ip_id++);
+    if (HASHI_UNLIKELY(r != tun::EncapResult::kOk)) {
+      return DropMbuf(m, r == tun::EncapResult::kTooBig ? DropReason::kTunnelTooBig : DropReason::kNoBuffer);
+    }
+    PortCounters& pc = ctx_.stats.ports[t.stats_index];
+    Bump(pc.tx_packets);
+    Bump(pc.tx_bytes, inner);
+    if (HASHI_LIKELY(t.resolved)) {
+      QueueTx(t.uplink_port, m);
+    } else {
+      DivertUntilResolved(t, m);
+    }
+  }
+  void DivertUntilResolved(const tun::TunnelEntry& t, rte_mbuf* m);
   void DropMbuf(rte_mbuf* m, DropReason r) {
     Bump(ctx_.stats.drops[static_cast<int>(r)]);
     rte_pktmbuf_free(m);

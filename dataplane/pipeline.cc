@@ -109,6 +109,10 @@ void Executor::Replay(Packet& p, const EmcEntry& e) {
 uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) {
   uint32_t port = 0;
   const RuleRef* ref = nullptr;
+  // Where ref's output goes, resolved once per run: a local device, a
+  // tunnel, or (anything else) the general output path.
+  const PortBinding* local = nullptr;
+  const tun::TunnelEntry* tunnel = nullptr;
   uint64_t run_packets = 0, run_bytes = 0;  // counted for ref, added when ref changes
   auto settle = [&] {
     if (run_packets == 0) return;
@@ -127,6 +131,14 @@ uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) 
       k.Set(Field::kInPort, p.in_port);
       ref = ts_.Lookup(0, k);
       port = p.in_port;
+      local = nullptr;
+      tunnel = nullptr;
+      const uint16_t s = ref != nullptr && ref->only_output != port ? ports_.SlotOf(ref->only_output) : kNoSlot;
+      if (s != kNoSlot) {
+        const PortBinding& b = ports_.slot(s);
+        if (b.kind == BindingKind::kLocal && b.hold == nullptr && b.admin_up) local = &b;
+        if (b.kind == BindingKind::kTunnel && b.admin_up && tunnels_ != nullptr) tunnel = tunnels_->FindByOfport(b.ofport);
+      }
     }
     if (HASHI_UNLIKELY(ref == nullptr)) {  // a miss: the full path decides
       if (tun_ids != nullptr) tun_ids[left] = tun_ids[i];
@@ -145,12 +157,19 @@ uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) 
       Drop(p, r);
       continue;
     }
-    p.key.Set(Field::kTunnelId, tun_ids != nullptr ? tun_ids[i] : 0);  // all that delivery reads
+    const uint64_t tun_id = tun_ids != nullptr ? tun_ids[i] : 0;
     ++run_packets;
     run_bytes += rte_pktmbuf_pkt_len(p.m);
     ++forwarded;
-    OutputToPort(p, ref->only_output);
-    Finish(p);
+    if (tunnel != nullptr) {
+      Encapsulate(*tunnel, p.m, tun_id);
+    } else if (local != nullptr) {
+      QueueTx(local->eth_port, p.m);
+    } else {  // down, held, unknown or the ingress port: as the full path does it
+      p.key.Set(Field::kTunnelId, tun_id);  // all that delivery reads
+      OutputToPort(p, ref->only_output);
+      Finish(p);
+    }
   }
   settle();
   Bump(ctx_.stats.classified, forwarded);

@@ -7,42 +7,22 @@
 #include "dataplane/executor.h"
 #include "dataplane/packet_edit.h"
 #include "dataplane/packet_in_meta.h"
-#include "tunnel/gre_encap.h"
 
 namespace hashi::dp::detail {
 
-// Encapsulates m for the tunnel on OpenFlow port ofport and queues it on the
-// uplink, or, while the next hop is unresolved, on the pending ring that the
-// control thread sends from once ARP answers.
+// Encapsulates m for the tunnel on OpenFlow port ofport (Encapsulate).
 void Executor::DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id) {
   if (HASHI_UNLIKELY(ofport != last_tunnel_port_)) {  // a burst mostly goes to one tunnel
     last_tunnel_ = tunnels_ != nullptr ? tunnels_->FindByOfport(ofport) : nullptr;
     last_tunnel_port_ = ofport;
   }
-  const tun::TunnelEntry* t = last_tunnel_;
-  if (HASHI_UNLIKELY(t == nullptr)) return DropMbuf(m, DropReason::kNoSuchPort);
-  // Another output still shares this mbuf (or it has no room in front):
-  // encapsulate a private copy.
-  if (HASHI_UNLIKELY(rte_mbuf_refcnt_read(m) != 1 || !RTE_MBUF_DIRECT(m) || rte_pktmbuf_headroom(m) < t->encap.len)) {
-    rte_mbuf* copy = rte_pktmbuf_copy(m, m->pool, 0, UINT32_MAX);
-    rte_pktmbuf_free(m);
-    if (copy == nullptr) return DropMbuf(copy, DropReason::kNoBuffer);
-    m = copy;
-  }
-  const uint32_t inner = rte_pktmbuf_pkt_len(m);
-  const tun::EncapResult r = tun::GreEncap(m, t->encap, static_cast<uint32_t>(tun_id), ctx_.ip_id++);
-  if (HASHI_UNLIKELY(r != tun::EncapResult::kOk)) {
-    return DropMbuf(m, r == tun::EncapResult::kTooBig ? DropReason::kTunnelTooBig : DropReason::kNoBuffer);
-  }
-  PortCounters& pc = ctx_.stats.ports[t->stats_index];
-  Bump(pc.tx_packets);
-  Bump(pc.tx_bytes, inner);
-  if (HASHI_LIKELY(t->resolved)) {
-    QueueTx(t->uplink_port, m);
-    return;
-  }
-  m->hash.usr = t->next_hop;  // read by the tunnel manager
-  m->port = t->uplink_port;
+  if (HASHI_UNLIKELY(last_tunnel_ == nullptr)) return DropMbuf(m, DropReason::kNoSuchPort);
+  Encapsulate(*last_tunnel_, m, tun_id);
+}
+
+void Executor::DivertUntilResolved(const tun::TunnelEntry& t, rte_mbuf* m) {
+  m->hash.usr = t.next_hop;  // read by the tunnel manager
+  m->port = t.uplink_port;
   if (rte_ring_mp_enqueue(tunnels_->pending(), m) != 0) DropMbuf(m, DropReason::kTunnelArpQueueFull);
 }
 
