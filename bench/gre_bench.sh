@@ -33,16 +33,15 @@ tunnel=gre0:10:remote_ip=10.1.0.2,key=77
 
 run_ovs_gre() {  # MODE PCAP
   ovs_start_gre "$1" "net_pcap0,rx_pcap=$2,infinite_rx=1" "net_null0,no-rx=1" || return 1
-  local counter="ovs-ofctl dump-ports br-phy 1"
-  [ "$1" = decap ] && counter="ovs-ofctl dump-ports br-int 2"
-  /usr/bin/python3 "$root/bench/measure.py" --command \
-    "$counter | grep -o 'tx pkts=[0-9]*' | cut -d= -f2" "$warmup" "$windows"
+  local counter="br-phy 1"
+  [ "$1" = decap ] && counter="br-int 2"
+  hb_ovs_rate $counter
   ovs_stop
 }
 
 have_ovs=1
 ovs_available || have_ovs=0
-echo "rep,flows,system,mpps,min_mpps,max_mpps" > "$csv"
+hb_csv_header
 for rep in $(seq "$reps"); do
   for n in $flows_list; do
     plain=$work/plain_$n.pcap gre=$work/gre_$n.pcap
@@ -67,9 +66,7 @@ for rep in $(seq "$reps"); do
           r=$(run_ovs_gre "${s#ovs-}" "$input" 2>"$work/ovs.err" | tail -1) ;;
         *) echo "unknown system $s" >&2; exit 2 ;;
       esac
-      [ -n "$r" ] || r="0 0 0"
-      echo "$rep,$n,$s,${r// /,}" >> "$csv"
-      echo "rep $rep flows $n $s: $r Mpps (median min max)"
+      hb_record "$rep" "$n" "$s" "$r"
     done
   done
 done

@@ -41,15 +41,13 @@ run_ovs() {  # PCAP FLOWS MODE(normal|l3) FLOWFILE
     ovs-ofctl -O OpenFlow13 del-flows br0
     ovs-ofctl -O OpenFlow13 --bundle add-flows br0 "$4"
   fi
-  # OpenFlow port stats come straight from the netdev (OVSDB's lag by 5 s).
-  /usr/bin/python3 "$root/bench/measure.py" --command \
-    "ovs-ofctl dump-ports br0 2 | grep -o 'tx pkts=[0-9]*' | cut -d= -f2" "$warmup" "$windows"
+  hb_ovs_rate br0 2
   ovs_stop
 }
 
 have_ovs=1
 ovs_available || have_ovs=0
-echo "rep,flows,system,mpps,min_mpps,max_mpps" > "$csv"
+hb_csv_header
 for rep in $(seq "$reps"); do
   for n in $flows_list; do
     pcap=$work/flows_$n.pcap
@@ -70,9 +68,7 @@ PY
           r=$(run_ovs "$pcap" "$n" "${s#ovs-}" "$work/l3_$n.flows" 2>"$work/ovs.err" | tail -1) ;;
         *) echo "unknown system $s" >&2; exit 2 ;;
       esac
-      [ -n "$r" ] || r="0 0 0"
-      echo "$rep,$n,$s,${r// /,}" >> "$csv"
-      echo "rep $rep flows $n $s: $r Mpps (median min max)"
+      hb_record "$rep" "$n" "$s" "$r"
     done
   done
 done

@@ -220,6 +220,7 @@ Status PortManager::SetForwarding(uint32_t ofport, bool forward, bool receive) {
   if (b == nullptr) return Status::Error("port " + std::to_string(ofport) + " has no binding");
   dp::PortBinding nb = *b;
   nb.admin_up = forward;
+  nb.receive = receive;
   HASHI_RETURN_IF_ERROR(map->Bind(nb));
   if (nb.kind == dp::BindingKind::kLocal) map->SetRxOfport(nb.eth_port, receive ? ofport : 0);
   datapath_.PublishPorts(std::move(map));

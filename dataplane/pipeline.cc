@@ -314,17 +314,26 @@ void ProcessUplinkBurst(WorkerContext& ctx, const TableSet& tables, const PortMa
     const uint16_t count = static_cast<uint16_t>(n - base < kMaxBurst ? n - base : kMaxBurst);
     uint32_t in_ports[kMaxBurst];
     uint64_t tun_ids[kMaxBurst];
-    const uint16_t kept = DecapBurst(ctx, tunnels, rx_port, pkts + base, count, in_ports, tun_ids);
+    uint16_t kept = DecapBurst(ctx, tunnels, rx_port, pkts + base, count, in_ports, tun_ids);
     Packet batch[kMaxBurst];
+    uint16_t live = 0;
     for (uint16_t i = 0; i < kept; ++i) {
-      Packet& p = batch[i];
+      const uint16_t slot = ports.SlotOf(in_ports[i]);
+      if (HASHI_UNLIKELY(slot == kNoSlot || !ports.slot(slot).receive)) {  // unbound, or OFPPC_NO_RECV
+        Bump(ctx.stats.drops[static_cast<int>(DropReason::kNoSuchPort)]);
+        rte_pktmbuf_free(pkts[base + i]);
+        continue;
+      }
+      Packet& p = batch[live];
       p.m = pkts[base + i];
       p.in_port = in_ports[i];
-      p.in_slot = ports.SlotOf(in_ports[i]);
+      p.in_slot = slot;
       p.pending = kNoSlotOut;
       p.outputs = 0;
       p.gone = false;
+      tun_ids[live++] = tun_ids[i];
     }
+    kept = live;
     const uint16_t left = tables.in_port_only() ? exec.ForwardByInPort(batch, kept, tun_ids) : kept;
     if (left) exec.ProcessBatch(batch, left, tun_ids);
   }

@@ -56,6 +56,7 @@ struct PortBinding {
   rte_ring* hold = nullptr;
   bool admin_up = true;
   bool flood = true;          // included in FLOOD (OFPPC_NO_FLOOD clears it)
+  bool receive = true;        // kTunnel: decapsulated packets enter (OFPPC_NO_RECV clears it)
   std::string name;
 };
 

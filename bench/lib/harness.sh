@@ -63,6 +63,22 @@ hb_hashi() {
   kill -INT $pid; wait $pid 2>/dev/null
 }
 
+# hb_ovs_rate BRIDGE PORT: OVS's transmit rate on PORT, from OpenFlow port
+# stats (they come straight from the netdev; OVSDB's lag by 5 s).
+hb_ovs_rate() {
+  /usr/bin/python3 "$root/bench/measure.py" --command \
+    "ovs-ofctl dump-ports $1 $2 | grep -o 'tx pkts=[0-9]*' | cut -d= -f2" "$warmup" "$windows"
+}
+
+# hb_csv_header, hb_record REP FLOWS SYSTEM "MEDIAN MIN MAX": the CSV ($csv)
+# and a progress line (a failed run records zeros).
+hb_csv_header() { echo "rep,flows,system,mpps,min_mpps,max_mpps" > "$csv"; }
+hb_record() {
+  local r=${4:-0 0 0}
+  echo "$1,$2,$3,${r// /,}" >> "$csv"
+  echo "rep $1 flows $2 $3: $r Mpps (median min max)"
+}
+
 # hb_tsc_hz: the TSC rate hashi reported (else the CPU clock from /proc/cpuinfo).
 hb_tsc_hz() {
   if [ -s "$work/tsc_hz" ]; then cat "$work/tsc_hz"; else awk '/cpu MHz/ {printf "%d", $4 * 1e6; exit}' /proc/cpuinfo; fi

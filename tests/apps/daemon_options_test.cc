@@ -58,3 +58,49 @@ TEST(DaemonOptions, ConfigFile) {
 
 }  // namespace
 }  // namespace hashi::app
+
+namespace hashi::app {
+namespace {
+
+TEST(DaemonOptions, TunnelsAndUnderlayFromFlagsAndConfig) {
+  const std::string path = ::testing::TempDir() + "/hashi-tunnel.conf";
+  {
+    std::ofstream out(path);
+    out << "uplink wan2 10.3.0.1/24 net_null9\n"
+        << "route 10.9.0.0/16 10.3.0.254\n"
+        << "neighbor 10.3.0.254 02:00:00:00:00:fe\n"
+        << "tunnel gre1 11 remote_ip=10.9.0.1,key=flow\n"
+        << "neighbor-aging 60\n";
+  }
+  auto o = ParseDaemonOptions({"--port", "vm:1:net_null0", "--uplink", "wan:10.1.0.1/24:net_af_packet0,iface=wan",
+                               "--route", "default:10.1.0.254", "--neighbor", "10.1.0.254:02:00:00:00:00:01",
+                               "--tunnel", "gre0:10:remote_ip=10.2.0.1,key=77", "--config", path});
+  ASSERT_TRUE(o.ok()) << o.error();
+  ASSERT_EQ(o->uplinks.size(), 2u);
+  EXPECT_EQ(o->uplinks[0].devargs, "net_af_packet0,iface=wan");
+  EXPECT_EQ(o->uplinks[1].name, "wan2");
+  ASSERT_EQ(o->routes.size(), 2u);
+  EXPECT_EQ(o->routes[0].prefix.len, 0);
+  EXPECT_EQ(o->routes[1].gateway, 0x0a0300feu);
+  ASSERT_EQ(o->neighbors.size(), 2u);
+  ASSERT_EQ(o->tunnels.size(), 2u);
+  EXPECT_EQ(o->tunnels[0].key, 77u);
+  EXPECT_EQ(o->tunnels[1].key_mode, tun::KeyMode::kFlow);
+  EXPECT_EQ(o->neighbor_aging_sec, 60u);
+}
+
+TEST(DaemonOptions, BadTunnelSettingsAreClear) {
+  auto err = [](std::vector<std::string> a) {
+    a.insert(a.begin(), {"--port", "vm:1:net_null0"});
+    return ParseDaemonOptions(a).error();
+  };
+  EXPECT_NE(err({"--uplink", "wan:10.1.0.1:net_null1"}).find("needs /LEN"), std::string::npos);
+  EXPECT_NE(err({"--route", "default"}).find("PREFIX:GATEWAY"), std::string::npos);
+  EXPECT_NE(err({"--neighbor", "10.1.0.1:zz:00:00:00:00:00"}).find("bad MAC"), std::string::npos);
+  EXPECT_NE(err({"--tunnel", "gre0:10:key=5"}).find("remote_ip"), std::string::npos);
+  EXPECT_NE(err({"--neighbor-aging", "0"}).find("neighbor-aging"), std::string::npos);
+  EXPECT_NE(err({"--tunnel"}).find("needs"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hashi::app

@@ -113,6 +113,17 @@ TEST_F(TunnelPathTest, GreFromTheUplinkEntersOnTheTunnelPortWithItsId) {
   EXPECT_EQ(ctx_->stats.ports[kMaxEthPorts + 1].rx_packets, 2u);
 }
 
+TEST_F(TunnelPathTest, NoRecvOnTheTunnelPortDropsWhatItDecapsulates) {
+  Flows({"actions=output:2"});
+  PortBinding b = *map_.Find(10);
+  b.receive = false;  // OFPPC_NO_RECV, as a port-mod sets it
+  ASSERT_TRUE(map_.Bind(b).ok());
+  RunWithTunnels(uplink_->id(), {Gre(77, kUdp), Gre(0x99, kUdp)});
+  const auto sent = Sent(1);
+  ASSERT_EQ(sent.size(), 1u);  // only what came in on tunnel 11
+  EXPECT_EQ(Drops(DropReason::kNoSuchPort), 1u);
+}
+
 TEST_F(TunnelPathTest, ForeignAndMalformedGreIsDroppedAndCounted) {
   Flows({"actions=output:2"});
   Bytes bad_version = Gre(77, kUdp);
