@@ -51,7 +51,9 @@ uint16_t DecapBurst(WorkerContext& ctx, const tun::TunnelTable& tunnels, uint16_
       }
       if (rte_pktmbuf_pkt_len(m) > outer.frame_len) rte_pktmbuf_trim(m, rte_pktmbuf_pkt_len(m) - outer.frame_len);
       rte_pktmbuf_adj(m, outer.outer_len);
-      m->ol_flags = 0;  // the outer packet's rx checksum flags say nothing about the inner one
+      // The outer packet's rx offload flags say nothing about the inner one;
+      // the mbuf's own attachment flags must stay.
+      m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;
       PortCounters& pc = ctx.stats.ports[t->stats_index];
       Bump(pc.rx_packets);
       Bump(pc.rx_bytes, rte_pktmbuf_pkt_len(m));
