@@ -29,6 +29,16 @@ struct Packet {
   int32_t pending;   // binding slot of the deferred last output, or kNoSlotOut
   uint16_t outputs;  // outputs taken so far (to tell "no action" drops)
   bool gone;         // mbuf already released
+
+  // Begins processing m, received on (or injected as from) in_port.
+  void Start(rte_mbuf* mbuf, uint32_t port, uint16_t slot) {
+    m = mbuf;
+    in_port = port;
+    in_slot = slot;
+    pending = kNoSlotOut;
+    outputs = 0;
+    gone = false;
+  }
 };
 
 // The OpenFlow action set. Reset() clears it without touching sets[], so a

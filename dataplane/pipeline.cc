@@ -1,7 +1,8 @@
-// The per-burst fast path: parse, exact-match cache, table pipeline and tx
-// buffering (the actions themselves are in pipeline_actions.cc). Nothing here allocates from the heap, locks, throws or logs;
-// the only allocations are mbuf copies from the packet's own mempool when an
-// edit must not be seen by an earlier output.
+// The per-burst fast path: uplink decap, the in_port-only shortcut, parse,
+// exact-match cache, table pipeline and tx buffering (the actions are in
+// pipeline_actions.cc). Nothing here allocates from the heap, locks, throws
+// or logs; the only allocations are mbuf copies from the packet's own
+// mempool when an edit must not be seen by an earlier output.
 #include "dataplane/pipeline.h"
 
 #include <rte_cycles.h>
@@ -285,12 +286,7 @@ using detail::kNoSlotOut;
 bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
                       rte_mbuf* m, const Action* actions, uint16_t n, const tun::TunnelTable* tunnels) {
   Packet p;
-  p.m = m;
-  p.in_port = in_port;
-  p.in_slot = ports.SlotOf(in_port);
-  p.pending = kNoSlotOut;
-  p.outputs = 0;
-  p.gone = false;
+  p.Start(m, in_port, ports.SlotOf(in_port));
   const DropReason r = ParsePacket(rte_pktmbuf_mtod(m, const uint8_t*), rte_pktmbuf_data_len(m),
                                    in_port, &p.key, &p.layout);
   if (r != DropReason::kCount) {
@@ -324,13 +320,7 @@ void ProcessUplinkBurst(WorkerContext& ctx, const TableSet& tables, const PortMa
         rte_pktmbuf_free(pkts[base + i]);
         continue;
       }
-      Packet& p = batch[live];
-      p.m = pkts[base + i];
-      p.in_port = in_ports[i];
-      p.in_slot = slot;
-      p.pending = kNoSlotOut;
-      p.outputs = 0;
-      p.gone = false;
+      batch[live].Start(pkts[base + i], in_ports[i], slot);
       tun_ids[live++] = tun_ids[i];
     }
     kept = live;
@@ -365,15 +355,7 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
   for (uint16_t base = 0; base < n; base += kMaxBurst) {
     const uint16_t count = static_cast<uint16_t>(n - base < kMaxBurst ? n - base : kMaxBurst);
     Packet batch[kMaxBurst];
-    for (uint16_t i = 0; i < count; ++i) {
-      Packet& p = batch[i];
-      p.m = pkts[base + i];
-      p.in_port = in_port;
-      p.in_slot = in_slot;
-      p.pending = kNoSlotOut;
-      p.outputs = 0;
-      p.gone = false;
-    }
+    for (uint16_t i = 0; i < count; ++i) batch[i].Start(pkts[base + i], in_port, in_slot);
     const uint16_t left = tables.in_port_only() ? exec.ForwardByInPort(batch, count, nullptr) : count;
     if (left) exec.ProcessBatch(batch, left, nullptr);
   }
