@@ -9,24 +9,13 @@
 
 #include "control/flow_parser.h"
 #include "control/trace.h"
+#include "tunnel/tunnel_config.h"
 
 namespace hashi::app {
 namespace {
 
 using ctl::MgmtReply;
 using nlohmann::json;
-
-std::string Mac(uint64_t m) {
-  char b[24];
-  std::snprintf(b, sizeof b, "%02x:%02x:%02x:%02x:%02x:%02x", unsigned(m >> 40 & 255), unsigned(m >> 32 & 255),
-                unsigned(m >> 24 & 255), unsigned(m >> 16 & 255), unsigned(m >> 8 & 255), unsigned(m & 255));
-  return b;
-}
-
-Status NeedArgs(const std::vector<std::string>& a, size_t min, size_t max) {
-  if (a.size() < min || a.size() > max) return Status::Error("wrong number of arguments");
-  return Status::Ok();
-}
 
 // A flow filter from an optional ovs-ofctl match ("" selects everything).
 Result<ctl::FlowFilter> FilterOf(const std::vector<std::string>& a, size_t at) {
@@ -71,11 +60,11 @@ Result<MgmtReply> Show(SwitchParts& p) {
     char line[256];
     std::snprintf(line, sizeof line, "  port %u (%s): %s link=%s admin=%s mac=%s binding=%s\n", i.spec.ofport,
                   i.spec.name.c_str(), i.spec.devargs.c_str(), i.link_up ? "up" : "down",
-                  i.forward ? "up" : "down", Mac(i.mac).c_str(), binding.c_str());
+                  i.forward ? "up" : "down", tun::FormatMac(i.mac).c_str(), binding.c_str());
     r.text += line;
     ports.push_back({{"ofport", i.spec.ofport}, {"name", i.spec.name}, {"devargs", i.spec.devargs},
                      {"dpdk_port", i.eth_port}, {"link_up", i.link_up}, {"forward", i.forward},
-                     {"receive", i.receive}, {"mac", Mac(i.mac)}, {"binding", binding}});
+                     {"receive", i.receive}, {"mac", tun::FormatMac(i.mac)}, {"binding", binding}});
   }
   r.data["ports"] = ports;
   json conns = json::array();
@@ -240,6 +229,11 @@ Result<MgmtReply> Stats(SwitchParts& p) {
 }
 
 }  // namespace
+
+Status NeedArgs(const std::vector<std::string>& a, size_t min, size_t max) {
+  if (a.size() < min || a.size() > max) return Status::Error("wrong number of arguments");
+  return Status::Ok();
+}
 
 void RegisterCommands(ctl::MgmtServer& server, SwitchParts parts) {
   RegisterTunnelCommands(server, parts);

@@ -25,6 +25,8 @@ struct SwitchParts {
 };
 
 void RegisterCommands(ctl::MgmtServer& server, SwitchParts parts);
+// The argument-count check every command starts with.
+Status NeedArgs(const std::vector<std::string>& a, size_t min, size_t max);
 void RegisterTunnelCommands(ctl::MgmtServer& server, SwitchParts parts);
 // Appends the tunnels, uplinks, neighbours and routes to show's reply.
 void ShowUnderlay(SwitchParts& parts, ctl::MgmtReply& reply);

@@ -11,11 +11,6 @@ namespace {
 using ctl::MgmtReply;
 using nlohmann::json;
 
-Status NeedArgs(const std::vector<std::string>& a, size_t min, size_t max) {
-  if (a.size() < min || a.size() > max) return Status::Error("wrong number of arguments");
-  return Status::Ok();
-}
-
 const char* StateName(tun::NeighborState s) {
   switch (s) {
     case tun::NeighborState::kIncomplete: return "incomplete";
