@@ -15,10 +15,6 @@ namespace {
 
 std::atomic<unsigned> g_ring_id{0};
 
-void WriteMac(uint8_t* p, uint64_t mac) {
-  for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(mac >> (40 - 8 * i));
-}
-
 }  // namespace
 
 TunnelManager::~TunnelManager() { Shutdown(); }
@@ -240,7 +236,7 @@ void TunnelManager::ReleaseHeld(uint32_t ip, bool send) {
   const tun::Neighbor* n = neighbors_.Find(ip);
   for (rte_mbuf* m : it->second) {
     if (send && n != nullptr && n->state != tun::NeighborState::kIncomplete) {
-      WriteMac(rte_pktmbuf_mtod(m, uint8_t*), n->mac);
+      tun::StoreMac(rte_pktmbuf_mtod(m, uint8_t*), n->mac);
       Transmit(m->port, m);
       counters_.held_sent++;
     } else {
@@ -255,7 +251,7 @@ void TunnelManager::HoldOrSend(rte_mbuf* m, uint64_t now_ns) {
   const uint32_t nh = m->hash.usr;
   const tun::Neighbor* n = neighbors_.Find(nh);
   if (n != nullptr && n->state != tun::NeighborState::kIncomplete) {
-    WriteMac(rte_pktmbuf_mtod(m, uint8_t*), n->mac);
+    tun::StoreMac(rte_pktmbuf_mtod(m, uint8_t*), n->mac);
     Transmit(m->port, m);
     return;
   }

@@ -45,11 +45,7 @@ inline constexpr uint8_t kIpProtoSctp = 132;
 
 namespace parse_detail {
 
-HASHI_ALWAYS_INLINE uint64_t LoadMac(const uint8_t* p) {
-  return static_cast<uint64_t>(p[0]) << 40 | static_cast<uint64_t>(p[1]) << 32 |
-         static_cast<uint64_t>(p[2]) << 24 | static_cast<uint64_t>(p[3]) << 16 |
-         static_cast<uint64_t>(p[4]) << 8 | p[5];
-}
+using tun::LoadMac;
 HASHI_ALWAYS_INLINE uint64_t LoadBe64(const uint8_t* p) {
   return static_cast<uint64_t>(tun::LoadBe32(p)) << 32 | tun::LoadBe32(p + 4);
 }

@@ -45,10 +45,6 @@ struct EncapTemplate {
 enum class EncapResult : uint8_t { kOk, kTooBig, kNoHeadroom };
 
 namespace encap_detail {
-HASHI_ALWAYS_INLINE void StoreBe16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
 HASHI_ALWAYS_INLINE uint16_t Fold(uint32_t sum) {
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
@@ -60,7 +56,6 @@ HASHI_ALWAYS_INLINE uint16_t Fold(uint32_t sum) {
 // ip_id is the outer IPv4 identification. m must be unshared and direct
 // (the caller copies it otherwise).
 HASHI_ALWAYS_INLINE EncapResult GreEncap(rte_mbuf* m, const EncapTemplate& t, uint32_t key, uint16_t ip_id) {
-  using encap_detail::StoreBe16;
   const uint32_t inner = rte_pktmbuf_pkt_len(m);
   if (HASHI_UNLIKELY(inner > t.max_inner)) return EncapResult::kTooBig;
   uint8_t* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, t.len));
@@ -89,13 +84,7 @@ HASHI_ALWAYS_INLINE EncapResult GreEncap(rte_mbuf* m, const EncapTemplate& t, ui
   StoreBe16(ip + 2, total);
   StoreBe16(ip + 4, ip_id);
   StoreBe16(ip + 10, static_cast<uint16_t>(~encap_detail::Fold(sum)));
-  if (t.key_from_flow) {
-    uint8_t* k = h + t.key_ofs;
-    k[0] = static_cast<uint8_t>(key >> 24);
-    k[1] = static_cast<uint8_t>(key >> 16);
-    k[2] = static_cast<uint8_t>(key >> 8);
-    k[3] = static_cast<uint8_t>(key);
-  }
+  if (t.key_from_flow) StoreBe32(h + t.key_ofs, key);
   if (HASHI_UNLIKELY(t.csum_ofs != 0)) {
     uint16_t gre_sum = 0;
     rte_raw_cksum_mbuf(m, kGreOfs, rte_pktmbuf_pkt_len(m) - kGreOfs, &gre_sum);

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "common/compiler.h"
+
 namespace hashi::tun {
 
 inline constexpr uint8_t kIpProtoGre = 47;
@@ -34,10 +36,28 @@ struct GreInfo {
   uint8_t header_len = 0;
 };
 
-inline uint16_t LoadBe16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
-inline uint32_t LoadBe32(const uint8_t* p) {
+// Big-endian loads and stores, and 48-bit MACs packed in a uint64_t: the
+// byte helpers every header reader and writer in hashi uses.
+HASHI_ALWAYS_INLINE uint16_t LoadBe16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+HASHI_ALWAYS_INLINE uint32_t LoadBe32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) << 24 | static_cast<uint32_t>(p[1]) << 16 |
          static_cast<uint32_t>(p[2]) << 8 | p[3];
+}
+HASHI_ALWAYS_INLINE void StoreBe16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+HASHI_ALWAYS_INLINE void StoreBe32(uint8_t* p, uint32_t v) {
+  StoreBe16(p, static_cast<uint16_t>(v >> 16));
+  StoreBe16(p + 2, static_cast<uint16_t>(v));
+}
+HASHI_ALWAYS_INLINE uint64_t LoadMac(const uint8_t* p) {
+  return static_cast<uint64_t>(p[0]) << 40 | static_cast<uint64_t>(p[1]) << 32 |
+         static_cast<uint64_t>(p[2]) << 24 | static_cast<uint64_t>(p[3]) << 16 |
+         static_cast<uint64_t>(p[4]) << 8 | p[5];
+}
+HASHI_ALWAYS_INLINE void StoreMac(uint8_t* p, uint64_t mac) {
+  for (int i = 0; i < 6; ++i) p[i] = static_cast<uint8_t>(mac >> (40 - 8 * i));
 }
 
 // Reads and validates a GRE header of at most len bytes. Version must be 0,

@@ -47,22 +47,17 @@ void BuildEncapTemplate(EncapTemplate* t, const TunnelSpec& spec, uint32_t local
   *t = EncapTemplate{};
   uint8_t* b = t->bytes;
   std::memset(b, 0, sizeof t->bytes);
-  for (int i = 0; i < 6; ++i) {
-    b[i] = static_cast<uint8_t>(dst_mac >> (40 - 8 * i));
-    b[6 + i] = static_cast<uint8_t>(src_mac >> (40 - 8 * i));
-  }
-  b[12] = 0x08;
-  b[13] = 0x00;
+  StoreMac(b, dst_mac);
+  StoreMac(b + 6, src_mac);
+  StoreBe16(b + 12, 0x0800);
   uint8_t* ip = b + kOuterIpOfs;
   ip[0] = 0x45;
   ip[1] = spec.tos_inherit ? 0 : spec.tos;
   ip[6] = 0x40;  // DF: never fragment the underlay
   ip[8] = spec.ttl_inherit ? 0 : spec.ttl;
   ip[9] = kIpProtoGre;
-  for (int i = 0; i < 4; ++i) {
-    ip[12 + i] = static_cast<uint8_t>(local_ip >> (24 - 8 * i));
-    ip[16 + i] = static_cast<uint8_t>(spec.remote_ip >> (24 - 8 * i));
-  }
+  StoreBe32(ip + 12, local_ip);
+  StoreBe32(ip + 16, spec.remote_ip);
   t->ip_sum = OnesSum(ip, 20);
   uint8_t* gre = b + kGreOfs;
   uint16_t flags = 0;
@@ -76,13 +71,11 @@ void BuildEncapTemplate(EncapTemplate* t, const TunnelSpec& spec, uint32_t local
     flags |= kGreKeyPresent;
     t->key_ofs = static_cast<uint8_t>(kGreOfs + len);
     const uint32_t k = spec.key_mode == KeyMode::kFixed ? spec.key : 0;
-    for (int i = 0; i < 4; ++i) gre[len + i] = static_cast<uint8_t>(k >> (24 - 8 * i));
+    StoreBe32(gre + len, k);
     len += 4;
   }
-  gre[0] = static_cast<uint8_t>(flags >> 8);
-  gre[1] = static_cast<uint8_t>(flags);
-  gre[2] = kGreProtoTransparentEthernet >> 8;
-  gre[3] = kGreProtoTransparentEthernet & 0xff;
+  StoreBe16(gre, flags);
+  StoreBe16(gre + 2, kGreProtoTransparentEthernet);
   t->len = static_cast<uint8_t>(kGreOfs + len);
   t->key_from_flow = spec.key_mode == KeyMode::kFlow;
   t->tos_inherit = spec.tos_inherit;

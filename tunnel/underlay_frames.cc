@@ -8,17 +8,6 @@
 namespace hashi::tun {
 namespace {
 
-void StoreBe16(uint8_t* p, uint16_t v) { p[0] = uint8_t(v >> 8); p[1] = uint8_t(v); }
-void StoreBe32(uint8_t* p, uint32_t v) { StoreBe16(p, uint16_t(v >> 16)); StoreBe16(p + 2, uint16_t(v)); }
-void StoreMac(uint8_t* p, uint64_t mac) {
-  for (int i = 0; i < 6; ++i) p[i] = uint8_t(mac >> (40 - 8 * i));
-}
-uint64_t LoadMac(const uint8_t* p) {
-  uint64_t m = 0;
-  for (int i = 0; i < 6; ++i) m = m << 8 | p[i];
-  return m;
-}
-
 size_t BuildArp(uint8_t* out, uint16_t op, uint64_t eth_dst, uint64_t sha, uint32_t spa, uint64_t tha,
                 uint32_t tpa) {
   StoreMac(out, eth_dst);
