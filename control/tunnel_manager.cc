@@ -99,27 +99,14 @@ Status TunnelManager::AddTunnel(const tun::TunnelSpec& spec) {
   }
   if (slot < 0) return Status::Error("at most " + std::to_string(tun::kMaxTunnels) + " tunnels");
   const uint16_t counter = static_cast<uint16_t>(dp::kMaxEthPorts + slot);
-  // The tunnel first, so that the port's binding never names a missing one.
-  tunnels_[spec.name] = Tunnel{spec, static_cast<uint16_t>(slot)};
-  auto table_ok = [&] {
-    for (const auto& [name, t] : tunnels_) {
-      const TunnelView v = Resolve(t);
-      for (const auto& [other_name, o] : tunnels_) {
-        if (other_name == name) continue;
-        const TunnelView ov = Resolve(o);
-        if (v.local_ip == ov.local_ip && t.spec.remote_ip == o.spec.remote_ip && t.spec.key_mode == o.spec.key_mode &&
-            (t.spec.key_mode != tun::KeyMode::kFixed || t.spec.key == o.spec.key)) {
-          return Status::Error("tunnel " + other_name + " has the same remote_ip, local_ip and key");
-        }
-      }
-    }
-    return Status::Ok();
-  };
-  if (Status s = table_ok(); !s.ok()) {
-    tunnels_.erase(spec.name);
-    return s;
-  }
-  Republish();
+  // The tunnel first, so that the port's binding never names a missing one;
+  // the table refuses one whose (remote, local, key) another tunnel has.
+  const Tunnel added{spec, static_cast<uint16_t>(slot)};
+  Status refused;
+  auto table = BuildTable(&added, &refused);
+  if (!refused.ok()) return refused;
+  tunnels_[spec.name] = added;
+  datapath_.PublishTunnels(std::move(table));
   datapath_.ResetPortCounters(counter);
   if (Status s = ports_.AddTunnelPort(spec.name, spec.ofport, counter); !s.ok()) {
     tunnels_.erase(spec.name);
@@ -160,10 +147,16 @@ TunnelManager::TunnelView TunnelManager::Resolve(const Tunnel& t) const {
   return v;
 }
 
-void TunnelManager::Republish() {
+void TunnelManager::Republish() { datapath_.PublishTunnels(BuildTable(nullptr, nullptr)); }
+
+std::unique_ptr<tun::TunnelTable> TunnelManager::BuildTable(const Tunnel* extra, Status* refused) const {
   auto table = std::make_unique<tun::TunnelTable>(punt_ring(), pending_ring());
   for (const Uplink& u : uplinks_) table->AddUplink(u.dev.eth_port, u.spec.address.addr);
-  for (const auto& [name, t] : tunnels_) {
+  std::vector<const Tunnel*> all;
+  for (const auto& [name, t] : tunnels_) all.push_back(&t);
+  if (extra != nullptr) all.push_back(extra);
+  for (const Tunnel* tp : all) {
+    const Tunnel& t = *tp;
     const TunnelView v = Resolve(t);
     tun::TunnelEntry e;
     e.ofport = t.spec.ofport;
@@ -181,10 +174,14 @@ void TunnelManager::Republish() {
     }
     tun::BuildEncapTemplate(&e.encap, t.spec, v.local_ip, src_mac, v.next_hop_mac, mtu);
     if (Status s = table->AddTunnel(e); !s.ok()) {
-      HASHI_LOG_ERROR("tunnel", "tunnel %s left out: %s", name.c_str(), s.message().c_str());
+      if (tp == extra) {
+        *refused = Status::Error("tunnel " + t.spec.name + ": " + s.message());
+      } else {
+        HASHI_LOG_ERROR("tunnel", "tunnel %s left out: %s", t.spec.name.c_str(), s.message().c_str());
+      }
     }
   }
-  datapath_.PublishTunnels(std::move(table));
+  return table;
 }
 
 void TunnelManager::ResolveNextHops(uint64_t now_ns) {

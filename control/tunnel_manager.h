@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -107,6 +108,10 @@ class TunnelManager {
   };
   // Where tunnel t's packets go, from the current routes and neighbours.
   TunnelView Resolve(const Tunnel& t) const;
+  // The TunnelTable for tunnels_ and extra (added last). A tunnel the table
+  // refuses (another has its remote, local address and key) is left out:
+  // extra's refusal goes to *refused, the others' to the log.
+  std::unique_ptr<tun::TunnelTable> BuildTable(const Tunnel* extra, Status* refused) const;
   void Republish();
   // Asks ARP for every tunnel's unresolved next hop.
   void ResolveNextHops(uint64_t now_ns);
