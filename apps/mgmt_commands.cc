@@ -38,9 +38,11 @@ std::string BindingName(const dp::PortBinding* b) {
   switch (b->kind) {
     case dp::BindingKind::kLocal: return "local(dpdk " + std::to_string(b->eth_port) + ")";
     case dp::BindingKind::kTunnel: return "tunnel";
-    case dp::BindingKind::kHold: break;
+    case dp::BindingKind::kHold: return "hold";
+    case dp::BindingKind::kRemote: return "remote(tunnel port " + std::to_string(b->remote_tunnel) + ")";
+    case dp::BindingKind::kReserved: return "reserved";
   }
-  return "hold";
+  return "?";
 }
 
 Result<MgmtReply> Show(SwitchParts& p) {

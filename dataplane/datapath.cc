@@ -126,6 +126,13 @@ void Datapath::PublishTunnels(std::unique_ptr<tun::TunnelTable> tt) {
   rcu_.Reclaim();
 }
 
+void Datapath::DrainControlHeld() {
+  const PortMap* pm = ports();
+  if (pm->flush_slots().empty()) return;
+  DrainHeld(*control_, *tables(), *pm, tunnels());
+  FlushTx(*control_);
+}
+
 void Datapath::ResetPortCounters(uint16_t index) {
   counter_base_[index] = PortCounters{};
   counter_base_[index] = Totals().ports[index];
@@ -145,6 +152,7 @@ void Datapath::PollOnce(unsigned w) {
   const tun::TunnelTable* tt = tunnels_.load(std::memory_order_acquire);
   bool busy = false;
   if (ctx.inject != nullptr && !rte_ring_empty(ctx.inject)) TakeInjected(ctx);
+  if (HASHI_UNLIKELY(!pm->flush_slots().empty())) DrainHeld(ctx, *ts, *pm, tt);
   for (const RxQueueRef& q : pm->rx_queues(w)) {
     rte_mbuf* pkts[kMaxBurst];
     const uint16_t n = rte_eth_rx_burst(q.port, q.queue, pkts, kMaxBurst);

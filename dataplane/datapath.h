@@ -68,6 +68,9 @@ class Datapath {
   // Publishes tt the same way (the tunnel manager's snapshot).
   void PublishTunnels(std::unique_ptr<tun::TunnelTable> tt);
   const tun::TunnelTable* tunnels() const { return tunnels_.load(std::memory_order_acquire); }
+  // Sends what control's own context (packet-out) held for a port whose move
+  // has ended; the migration code calls it while a move settles.
+  void DrainControlHeld();
   // Makes the port counters in slot `index` read zero from now on (a tunnel
   // port reusing the slot of a deleted one starts from zero).
   void ResetPortCounters(uint16_t index);

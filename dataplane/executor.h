@@ -12,6 +12,7 @@
 
 #include "dataplane/packet_parser.h"
 #include "dataplane/pipeline.h"
+#include "dataplane/port_move.h"
 #include "tunnel/gre_encap.h"
 
 namespace hashi::dp::detail {
@@ -90,6 +91,9 @@ class Executor {
   // Packet-out: runs an action list on one parsed packet (OFPP_TABLE sends
   // it through the flow tables), then hands it to its outputs.
   void RunPacketOut(Packet& p, const Action* actions, uint16_t n);
+  // Sends what this context still holds for bindings that end a move
+  // (PortMap::flush_slots), oldest first (DrainHeld in pipeline.h).
+  void DrainHeld();
 
  private:
   void Drop(Packet& p, DropReason r) {
@@ -106,7 +110,7 @@ class Executor {
   // tunnel id for a key=flow tunnel).
   HASHI_ALWAYS_INLINE void Deliver(const Packet& p, int slot) {
     const PortBinding& b = ports_.slot(static_cast<uint16_t>(slot));
-    if (HASHI_LIKELY(b.kind == BindingKind::kLocal && b.hold == nullptr && b.admin_up)) {
+    if (HASHI_LIKELY(b.kind == BindingKind::kLocal && b.move == nullptr && b.admin_up)) {
       QueueTx(b.eth_port, p.m);
     } else if (b.kind == BindingKind::kTunnel && b.admin_up) {
       DeliverTunnel(b.ofport, p.m, p.key.Get(Field::kTunnelId));
@@ -115,6 +119,9 @@ class Executor {
     }
   }
   __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
+  void HoldPacket(PortMove& move, rte_mbuf* m);
+  void DrainToDevice(const PortBinding& b, PortMove& move);
+  void DrainToTunnel(const PortBinding& b, PortMove& move);
   void DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id);
   // Encapsulates m for tunnel t and queues it on the uplink, or, while the
   // next hop is unresolved, on the pending ring that the control thread

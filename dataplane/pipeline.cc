@@ -137,7 +137,7 @@ uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) 
       const uint16_t s = ref != nullptr && ref->only_output != port ? ports_.SlotOf(ref->only_output) : kNoSlot;
       if (s != kNoSlot) {
         const PortBinding& b = ports_.slot(s);
-        if (b.kind == BindingKind::kLocal && b.hold == nullptr && b.admin_up) local = &b;
+        if (b.kind == BindingKind::kLocal && b.move == nullptr && b.admin_up) local = &b;
         if (b.kind == BindingKind::kTunnel && b.admin_up && tunnels_ != nullptr) tunnel = tunnels_->FindByOfport(b.ofport);
       }
     }
@@ -166,7 +166,7 @@ uint16_t Executor::ForwardByInPort(Packet* pkts, uint16_t n, uint64_t* tun_ids) 
       Encapsulate(*tunnel, p.m, tun_id);
     } else if (local != nullptr) {
       QueueTx(local->eth_port, p.m);
-    } else {  // down, held, unknown or the ingress port: as the full path does it
+    } else {  // down, moving, unknown or the ingress port: as the full path does it
       p.key.Set(Field::kTunnelId, tun_id);  // all that delivery reads
       OutputToPort(p, ref->only_output);
       Finish(p);
@@ -359,6 +359,12 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
     const uint16_t left = tables.in_port_only() ? exec.ForwardByInPort(batch, count, nullptr) : count;
     if (left) exec.ProcessBatch(batch, left, nullptr);
   }
+}
+
+void DrainHeld(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
+               const tun::TunnelTable* tunnels) {
+  Executor exec(ctx, tables, ports, tunnels);
+  exec.DrainHeld();
 }
 
 void FlushTx(WorkerContext& ctx) {

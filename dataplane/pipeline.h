@@ -76,6 +76,12 @@ void ProcessBurst(WorkerContext& ctx, const TableSet& tables, const PortMap& por
 bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap& ports, uint32_t in_port,
                       rte_mbuf* m, const Action* actions, uint16_t n, const tun::TunnelTable* tunnels = nullptr);
 
+// Sends what ctx still holds for ports whose move has ended (bindings in
+// ports.flush_slots(), see port_move.h), oldest first. Workers call it at
+// the start of every loop while such bindings exist.
+void DrainHeld(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
+               const tun::TunnelTable* tunnels);
+
 // Queues m for transmit on DPDK port eth_port in ctx's tx buffers.
 void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m);
 

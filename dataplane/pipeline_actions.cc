@@ -2,6 +2,7 @@
 // set-field and VLAN edits, dec_ttl, groups, meters, NORMAL and FLOOD,
 // packet-in, and table-miss behaviour (see executor.h).
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_ring.h>
 
 #include "dataplane/executor.h"
@@ -27,28 +28,117 @@ void Executor::DivertUntilResolved(const tun::TunnelEntry& t, rte_mbuf* m) {
 }
 
 void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
-  if (!b.admin_up) {
-    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kPortDown)]);
-    rte_pktmbuf_free(m);
-    return;
+  if (!b.admin_up) return DropMbuf(m, DropReason::kPortDown);
+  switch (b.kind) {
+    case BindingKind::kHold:
+      return HoldPacket(*b.move, m);
+    case BindingKind::kReserved:
+      return DropMbuf(m, DropReason::kPortReserved);
+    case BindingKind::kRemote:
+      if (b.move != nullptr) {
+        if (b.move->pending(ctx_.index)) return HoldPacket(*b.move, m);  // behind what still waits
+        Bump(b.move->counters(ctx_.index).forwarded);
+      }
+      return DeliverTunnel(b.remote_tunnel, m, b.remote_key);
+    case BindingKind::kLocal:
+      if (b.move != nullptr && b.move->pending(ctx_.index)) return HoldPacket(*b.move, m);
+      return QueueTx(b.eth_port, m);
+    case BindingKind::kTunnel:  // up tunnels take the fast path
+      return DeliverTunnel(b.ofport, m, 0);
   }
-  if (b.kind == BindingKind::kHold) {
-    if (rte_ring_mp_enqueue(b.hold, m) != 0) {
-      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kHoldOverflow)]);
-      rte_pktmbuf_free(m);
+}
+
+void Executor::HoldPacket(PortMove& move, rte_mbuf* m) {
+  MoveCounters& c = move.counters(ctx_.index);
+  if (HASHI_UNLIKELY(!move.Hold(ctx_.index, m, rte_rdtsc()))) {
+    Bump(c.overflow);
+    return DropMbuf(m, DropReason::kHoldOverflow);
+  }
+  Bump(c.held);
+  Bump(ctx_.stats.held);
+}
+
+void Executor::DrainHeld() {
+  for (const uint16_t s : ports_.flush_slots()) {
+    const PortBinding& b = ports_.slot(s);
+    if (!b.move->pending(ctx_.index)) continue;
+    if (b.kind == BindingKind::kLocal) {
+      DrainToDevice(b, *b.move);
     } else {
-      Bump(ctx_.stats.held);
+      DrainToTunnel(b, *b.move);
     }
-    return;
   }
-  // Rebound from Hold: packets held before the rebind leave first, in order.
-  rte_mbuf* held[kMaxBurst];
-  unsigned got;
-  while ((got = rte_ring_mc_dequeue_burst(b.hold, reinterpret_cast<void**>(held), kMaxBurst,
-                                          nullptr)) != 0) {
-    for (unsigned i = 0; i < got; ++i) QueueTx(b.eth_port, held[i]);
+}
+
+// Sends one batch of held packets straight to the device. What it refuses
+// (a vhost queue not ready yet, a full guest ring) stays held, in order, for
+// the next loop; newer packets queue behind it (DeliverSlow).
+void Executor::DrainToDevice(const PortBinding& b, PortMove& move) {
+  MoveCounters& c = move.counters(ctx_.index);
+  HeldPacket h[kMaxBurst];
+  const unsigned n = move.Peek(ctx_.index, h, kMaxBurst);
+  const uint64_t now = rte_rdtsc();
+  unsigned expired = 0;
+  while (expired < n && now - h[expired].tsc > move.max_age_cycles()) {  // oldest first
+    DropMbuf(h[expired].m, DropReason::kHoldExpired);
+    Bump(c.expired);
+    ++expired;
   }
-  QueueTx(b.eth_port, m);
+  rte_mbuf* pkts[kMaxBurst];
+  uint64_t bytes = 0;
+  for (unsigned i = expired; i < n; ++i) {
+    pkts[i - expired] = h[i].m;
+    bytes += rte_pktmbuf_pkt_len(h[i].m);
+  }
+  const uint16_t want = static_cast<uint16_t>(n - expired);
+  uint16_t sent;
+  if (!b.admin_up) {
+    rte_pktmbuf_free_bulk(pkts, want);
+    Bump(ctx_.stats.drops[static_cast<int>(DropReason::kPortDown)], want);
+    sent = want;
+  } else if ((ctx_.own_txq_ports >> b.eth_port) & 1) {
+    if (ctx_.tx_dirty & (1u << b.eth_port)) FlushTx(ctx_);  // nothing queued earlier may follow
+    sent = rte_eth_tx_burst(b.eth_port, ctx_.txq, pkts, want);
+    for (uint16_t i = sent; i < want; ++i) bytes -= rte_pktmbuf_pkt_len(pkts[i]);
+    PortCounters& pc = ctx_.stats.ports[b.eth_port];
+    Bump(pc.tx_packets, sent);
+    Bump(pc.tx_bytes, bytes);
+  } else {  // control without its own queue: the handoff keeps the order
+    for (uint16_t i = 0; i < want; ++i) QueueTx(b.eth_port, pkts[i]);
+    sent = want;
+  }
+  if (sent != 0) {
+    Bump(c.flushed, sent);
+    if (c.first_flush_tsc == 0) Bump(c.first_flush_tsc, now);
+  }
+  move.Release(ctx_.index, expired + sent);
+}
+
+// Held packets for a moved VM go into its tunnel, all at once (the uplink
+// queues them; the destination holds them until the VM runs there).
+void Executor::DrainToTunnel(const PortBinding& b, PortMove& move) {
+  MoveCounters& c = move.counters(ctx_.index);
+  HeldPacket h[kMaxBurst];
+  unsigned n;
+  while ((n = move.Peek(ctx_.index, h, kMaxBurst)) != 0) {
+    const uint64_t now = rte_rdtsc();
+    for (unsigned i = 0; i < n; ++i) {
+      if (now - h[i].tsc > move.max_age_cycles()) {
+        DropMbuf(h[i].m, DropReason::kHoldExpired);
+        Bump(c.expired);
+        continue;
+      }
+      Bump(c.flushed);
+      Bump(c.forwarded);
+      if (c.first_flush_tsc == 0) Bump(c.first_flush_tsc, now);
+      if (!b.admin_up) {
+        DropMbuf(h[i].m, DropReason::kPortDown);
+      } else {
+        DeliverTunnel(b.remote_tunnel, h[i].m, b.remote_key);
+      }
+    }
+    move.Release(ctx_.index, n);
+  }
 }
 
 bool Executor::PrepareEdit(Packet& p) {

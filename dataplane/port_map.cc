@@ -11,8 +11,11 @@ Status PortMap::Bind(const PortBinding& b) {
   if (b.kind == BindingKind::kLocal && b.eth_port >= kMaxEthPorts) {
     return Status::Error("DPDK port id " + std::to_string(b.eth_port) + " out of range");
   }
-  if (b.kind == BindingKind::kHold && b.hold == nullptr) {
+  if (b.kind == BindingKind::kHold && b.move == nullptr) {
     return Status::Error("hold binding for port " + std::to_string(b.ofport) + " has no queue");
+  }
+  if (b.kind == BindingKind::kRemote && (b.remote_tunnel == 0 || b.remote_tunnel >= kMaxOfPort)) {
+    return Status::Error("remote binding for port " + std::to_string(b.ofport) + " names no tunnel");
   }
   uint16_t s = slot_of_ofport_[b.ofport];
   if (s == kNoSlot) {
@@ -23,6 +26,7 @@ Status PortMap::Bind(const PortBinding& b) {
     bindings_[s] = b;
   }
   if (b.kind == BindingKind::kLocal) rx_ofport_[b.eth_port] = b.ofport;
+  Reindex();
   return Status::Ok();
 }
 
@@ -37,7 +41,18 @@ Status PortMap::Unbind(uint32_t ofport) {
   bindings_.erase(bindings_.begin() + s);
   slot_of_ofport_.fill(kNoSlot);
   for (uint16_t i = 0; i < bindings_.size(); ++i) slot_of_ofport_[bindings_[i].ofport] = i;
+  Reindex();
   return Status::Ok();
+}
+
+void PortMap::Reindex() {
+  flush_slots_.clear();
+  for (uint16_t i = 0; i < bindings_.size(); ++i) {
+    const PortBinding& b = bindings_[i];
+    if (b.move != nullptr && (b.kind == BindingKind::kLocal || b.kind == BindingKind::kRemote)) {
+      flush_slots_.push_back(i);
+    }
+  }
 }
 
 }  // namespace hashi::dp

@@ -3,21 +3,29 @@
 // logical port its packets enter on.
 //
 // Actions never name a DPDK port: "output:5" resolves through the PortMap
-// current for that burst. A binding is Local (a DPDK port; each worker uses
-// its own tx queue on it) or Hold (packets are queued in order on a lock-free
-// ring that control drains when the port is rebound). Migration moves a VM's
-// port Local -> Hold -> elsewhere by publishing a new PortMap with one pointer
-// store, exactly as flow changes publish a TableSet; workers see the change at
-// their next burst and the old map is freed after a grace period. A Tunnel
-// binding sends through the GRE tunnel of the same OpenFlow port number in
-// the current TunnelTable (tunnel/tunnel_table.h).
+// current for that burst. A binding is
+//   Local    a DPDK port (each worker uses its own tx queue on it);
+//   Tunnel   the GRE tunnel of the same OpenFlow port number in the current
+//            TunnelTable (tunnel/tunnel_table.h);
+//   Hold     packets wait, in order, in the binding's PortMove (a VM paused
+//            for the last step of a live migration);
+//   Remote   a VM that moved away: packets go into the tunnel on OpenFlow
+//            port remote_tunnel (the source host's forwarding pointer);
+//   Reserved a VM expected here, not yet running: packets are dropped and
+//            counted as port_reserved.
+// Migration moves a VM's port Local -> Hold -> Remote on the source and
+// Reserved -> Hold -> Local on the destination, each step one publish of a
+// new PortMap (one pointer store, exactly as flow changes publish a
+// TableSet). Workers see it at their next burst; the old map is freed after
+// a grace period. A Local or Remote binding that still carries the PortMove
+// of its Hold makes each worker send what it held, in order, before anything
+// newer (dataplane/port_move.h).
 //
 // It also lists the rx queues each worker polls, so adding or removing a
 // port is one more publish.
 //
 // Who reads, who writes: built by control, read by workers, never modified
-// after publication. The hold ring is multi-producer (workers) and
-// single-consumer (control).
+// after publication.
 #pragma once
 
 #include <array>
@@ -28,8 +36,6 @@
 #include "common/status.h"
 #include "tunnel/tunnel_table.h"
 
-struct rte_ring;
-
 namespace hashi::dp {
 
 inline constexpr uint32_t kMaxOfPort = 4096;  // OpenFlow port numbers 1..4095
@@ -39,7 +45,9 @@ inline constexpr uint16_t kNoSlot = 0xffff;
 inline constexpr uint16_t kMaxCounterPorts = kMaxEthPorts + tun::kMaxTunnels;
 static_assert(kMaxOfPort == tun::kMaxTunnelOfport && kMaxEthPorts == tun::kMaxUplinkPorts);
 
-enum class BindingKind : uint8_t { kLocal, kHold, kTunnel };
+enum class BindingKind : uint8_t { kLocal, kHold, kTunnel, kRemote, kReserved };
+
+class PortMove;
 
 // One (DPDK port, rx queue) pair a worker polls.
 struct RxQueueRef {
@@ -51,9 +59,11 @@ struct PortBinding {
   uint32_t ofport = 0;
   BindingKind kind = BindingKind::kLocal;
   uint16_t eth_port = 0;      // kLocal: the DPDK port id
-  // kHold: the queue packets go to. kLocal: if set, packets held before a
-  // rebind from Hold; workers send them before any newer packet.
-  rte_ring* hold = nullptr;
+  // kHold: where packets wait. kLocal, kRemote: if set, the move this
+  // binding ends; workers send what they held there before anything newer.
+  PortMove* move = nullptr;
+  uint32_t remote_tunnel = 0;  // kRemote: OpenFlow port of the tunnel
+  uint32_t remote_key = 0;     // kRemote: the key, if that tunnel has key=flow
   bool admin_up = true;
   bool flood = true;          // included in FLOOD (OFPPC_NO_FLOOD clears it)
   bool receive = true;        // kTunnel: decapsulated packets enter (OFPPC_NO_RECV clears it)
@@ -77,6 +87,10 @@ class PortMap {
     return ofport < kMaxOfPort ? slot_of_ofport_[ofport] : kNoSlot;
   }
   const PortBinding& slot(uint16_t s) const { return bindings_[s]; }
+  // Slots whose binding ends a move (Local or Remote with a PortMove): each
+  // worker sends what it still holds there at the start of every loop.
+  const std::vector<uint16_t>& flush_slots() const { return flush_slots_; }
+
   uint16_t slot_count() const { return static_cast<uint16_t>(bindings_.size()); }
   // Logical port that packets received on a DPDK port enter on (0 = none).
   uint32_t RxOfport(uint16_t eth_port) const { return rx_ofport_[eth_port]; }
@@ -101,7 +115,10 @@ class PortMap {
   }
 
  private:
+  void Reindex();
+
   std::vector<PortBinding> bindings_;
+  std::vector<uint16_t> flush_slots_;
   std::array<uint16_t, kMaxOfPort> slot_of_ofport_;
   std::array<uint32_t, kMaxEthPorts> rx_ofport_;
   std::vector<std::vector<RxQueueRef>> rx_queues_;

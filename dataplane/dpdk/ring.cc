@@ -6,10 +6,10 @@
 
 namespace hashi::dpdk {
 
-Result<Ring> Ring::Create(const std::string& name, unsigned size, unsigned flags) {
+Result<Ring> Ring::Create(const std::string& name, unsigned size, unsigned flags, unsigned esize) {
   unsigned pow2 = 1;
   while (pow2 < size + 1) pow2 <<= 1;
-  rte_ring* r = rte_ring_create(name.c_str(), pow2, SOCKET_ID_ANY, flags);
+  rte_ring* r = rte_ring_create_elem(name.c_str(), esize, pow2, SOCKET_ID_ANY, flags);
   if (r == nullptr) {
     return Status::Error("rte_ring_create(" + name + "): " + rte_strerror(rte_errno));
   }

@@ -15,6 +15,7 @@
 #include "control/flow_db.h"
 #include "control/flow_parser.h"
 #include "dataplane/dpdk/ring.h"
+#include "dataplane/port_move.h"
 #include "tests/support/dpdk_env.h"
 
 namespace hashi::dp {
@@ -145,16 +146,16 @@ TEST_F(DatapathTest, BindingSwapUnderTrafficLosesNothingAndKeepsOrder) {
   ctl::FlowDb db(*dp_);
   ASSERT_TRUE(db.Add(*ctl::ParseFlow("in_port=1 actions=output:2")).ok());
   db.Commit();
-  auto hold_ring = dpdk::Ring::Create("swap_hold", 8192, 0);
-  ASSERT_TRUE(hold_ring.ok());
+  auto move = PortMove::Create(dp_->num_workers() + 1, {.max_packets = 8192, .max_ms = 10000});
+  ASSERT_TRUE(move.ok()) << move.error();
   StartWorker();
 
-  auto publish = [&](BindingKind kind, int device, bool carry_hold) {
+  auto publish = [&](BindingKind kind, int device, bool carry_move) {
     auto map = std::make_unique<PortMap>(*dp_->ports());
     PortBinding b = *map->Find(2);
     b.kind = kind;
     b.eth_port = ports_[device]->id();
-    b.hold = (kind == BindingKind::kHold || carry_hold) ? hold_ring->get() : nullptr;
+    b.move = (kind == BindingKind::kHold || carry_move) ? move->get() : nullptr;
     ASSERT_TRUE(map->Bind(b).ok());
     map->SetRxOfport(ports_[0]->id(), 1);
     dp_->PublishPorts(std::move(map));
@@ -172,13 +173,12 @@ TEST_F(DatapathTest, BindingSwapUnderTrafficLosesNothingAndKeepsOrder) {
     Inject(seq, 100, 0x0a000002);
     seq += 100;
     WaitDrained();
-    dp_->rcu().Synchronize();
-    // Nothing arrives for port 2 between the publishes below, so the held
-    // queue is empty once the worker has sent the newer packets.
-    publish(BindingKind::kLocal, device, false);
+    dp_->rcu().Synchronize();  // no worker holds for the Hold map any more
+    while ((*move)->held_now() != 0) rte_pause();
+    publish(BindingKind::kLocal, device, false);  // settled: back to the fast path
   }
   WaitDrained();
-  EXPECT_EQ(rte_ring_count(hold_ring->get()), 0u);
+  EXPECT_EQ((*move)->held_now(), 0u);
   // Merge what both devices sent; one worker means global order is kept per device.
   std::set<uint32_t> seen;
   for (int d : {1, 2}) {
@@ -196,6 +196,7 @@ TEST_F(DatapathTest, BindingSwapUnderTrafficLosesNothingAndKeepsOrder) {
   const DatapathTotals t = dp_->Totals();
   for (int r = 0; r < kDropReasonCount; ++r) EXPECT_EQ(t.drops[r], 0u) << kDropReasonNames[r];
   EXPECT_GT(t.held, 0u);
+  EXPECT_EQ((*move)->Totals().held, (*move)->Totals().flushed);
 }
 
 TEST_F(DatapathTest, PollOnceWithoutWorkerThread) {

@@ -193,47 +193,6 @@ TEST_F(PipelineTest, NewTableSetInvalidatesTheCache) {
   EXPECT_EQ(Sent(2).size(), 1u);
 }
 
-TEST_F(PipelineTest, HoldQueuesInOrderAndRebindFlushesFirst) {
-  Flows({"in_port=1 actions=output:2"});
-  auto hold = dpdk::Ring::Create("plhold", 64, 0);
-  ASSERT_TRUE(hold.ok());
-  PortBinding b = *map_.Find(2);
-  b.kind = BindingKind::kHold;
-  b.hold = hold->get();
-  ASSERT_TRUE(map_.Bind(b).ok());
-  std::vector<Bytes> frames;
-  for (uint16_t i = 0; i < 5; ++i) frames.push_back(test::Udp4Frame(1, 2, 100 + i, 7));
-  Run(0, frames);
-  EXPECT_TRUE(Sent(1).empty());
-  EXPECT_EQ(rte_ring_count(hold->get()), 5u);
-  // Rebind to port 3's device, carrying the held queue: held packets go first.
-  b.kind = BindingKind::kLocal;
-  b.eth_port = ports_[2]->id();
-  ASSERT_TRUE(map_.Bind(b).ok());
-  Run(0, {test::Udp4Frame(1, 2, 200, 7)});
-  const auto out = Sent(2);
-  ASSERT_EQ(out.size(), 6u);
-  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(out[i], frames[i]) << i;
-  EXPECT_EQ(test::Get16(out[5], 34), 200);
-  EXPECT_EQ(ctx_->stats.held, 5u);
-}
-
-TEST_F(PipelineTest, HoldOverflowIsCountedNotLeaked) {
-  Flows({"in_port=1 actions=output:2"});
-  auto hold = dpdk::Ring::Create("plhold2", 4, 0);  // rounds up: 7 usable slots
-  ASSERT_TRUE(hold.ok());
-  PortBinding b = *map_.Find(2);
-  b.kind = BindingKind::kHold;
-  b.hold = hold->get();
-  ASSERT_TRUE(map_.Bind(b).ok());
-  Run(0, std::vector<Bytes>(10, kUdp));
-  const unsigned held = rte_ring_count(hold->get());
-  EXPECT_EQ(held + Drops(DropReason::kHoldOverflow), 10u);
-  EXPECT_GT(Drops(DropReason::kHoldOverflow), 0u);
-  rte_mbuf* m;
-  while (rte_ring_dequeue(hold->get(), reinterpret_cast<void**>(&m)) == 0) rte_pktmbuf_free(m);
-}
-
 }  // namespace
 }  // namespace hashi::dp
 

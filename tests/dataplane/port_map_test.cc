@@ -31,11 +31,38 @@ TEST(PortMap, RebindKeepsSlotAndReceiveSide) {
   PortBinding hold;
   hold.ofport = 5;
   hold.kind = BindingKind::kHold;
-  hold.hold = reinterpret_cast<rte_ring*>(0x1);  // never dereferenced here
+  EXPECT_FALSE(m.Bind(hold).ok());  // a hold binding needs its queue
+  hold.move = reinterpret_cast<PortMove*>(0x1);  // never dereferenced here
   ASSERT_TRUE(m.Bind(hold).ok());
   EXPECT_EQ(m.SlotOf(5), slot);
   EXPECT_EQ(m.Find(5)->kind, BindingKind::kHold);
   EXPECT_EQ(m.RxOfport(0), 5u);  // the VM's packets still enter on port 5
+  EXPECT_TRUE(m.flush_slots().empty());  // holding, nothing to send yet
+}
+
+// Local and Remote bindings that carry a move are where workers send what
+// they held; the list follows rebinds and unbinds.
+TEST(PortMap, FlushSlotsListBindingsThatEndAMove) {
+  PortMap m;
+  ASSERT_TRUE(m.Bind(Local(1, 0)).ok());
+  PortBinding remote;
+  remote.ofport = 7;
+  remote.kind = BindingKind::kRemote;
+  EXPECT_FALSE(m.Bind(remote).ok());  // names no tunnel
+  remote.remote_tunnel = 20;
+  remote.move = reinterpret_cast<PortMove*>(0x1);
+  ASSERT_TRUE(m.Bind(remote).ok());
+  PortBinding local = Local(5, 2);
+  local.move = reinterpret_cast<PortMove*>(0x2);
+  ASSERT_TRUE(m.Bind(local).ok());
+  ASSERT_EQ(m.flush_slots().size(), 2u);
+  EXPECT_EQ(m.slot(m.flush_slots()[0]).ofport, 7u);
+  EXPECT_EQ(m.slot(m.flush_slots()[1]).ofport, 5u);
+  ASSERT_TRUE(m.Unbind(7).ok());
+  ASSERT_EQ(m.flush_slots().size(), 1u);
+  EXPECT_EQ(m.slot(m.flush_slots()[0]).ofport, 5u);
+  ASSERT_TRUE(m.Bind(Local(5, 2)).ok());  // the move settled
+  EXPECT_TRUE(m.flush_slots().empty());
 }
 
 TEST(PortMap, UnbindRemovesAndReindexes) {

@@ -3,10 +3,13 @@
 // on the uplink encapsulated; GRE from the uplink enters on the tunnel port
 // with its tunnel id; key=flow; a shared mbuf is copied before encap; an
 // unresolved next hop diverts to the pending ring; ARP goes to the punt ring;
-// foreign keys and malformed GRE are dropped and counted.
+// foreign keys and malformed GRE are dropped and counted; a VM port moved
+// away (Remote binding) sends what it held, then newer packets, into its
+// tunnel.
 #include <rte_ring.h>
 
 #include "dataplane/pipeline_fixture.h"
+#include "dataplane/port_move.h"
 #include "tunnel/tunnel_table.h"
 
 namespace hashi::dp {
@@ -142,6 +145,44 @@ TEST_F(TunnelPathTest, KeyFromTheFlow) {
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(test::Get16(sent[0], 38), 0);
   EXPECT_EQ(test::Get16(sent[0], 40), 0x1234);
+}
+
+// Source side of a migration: port 2 (the VM) held while paused, then bound
+// Remote to tunnel 11 with key 0x55: held packets leave first, in order,
+// encapsulated, then newer ones; both count as forwarded by the pointer.
+TEST_F(TunnelPathTest, RemoteBindingSendsHeldThenNewerIntoTheTunnel) {
+  Flows({"in_port=1 actions=output:2"});
+  auto move = PortMove::Create(1, {});
+  ASSERT_TRUE(move.ok());
+  PortBinding b = *map_.Find(2);
+  b.kind = BindingKind::kHold;
+  b.move = move->get();
+  ASSERT_TRUE(map_.Bind(b).ok());
+  std::vector<Bytes> frames;
+  for (uint16_t i = 0; i < 4; ++i) frames.push_back(test::Udp4Frame(1, 2, 100 + i, 7));
+  RunWithTunnels(ports_[0]->id(), frames);
+  EXPECT_TRUE(uplink_->TakeSent().empty());
+  b.kind = BindingKind::kRemote;
+  b.remote_tunnel = 11;
+  b.remote_key = 0x55;
+  ASSERT_TRUE(map_.Bind(b).ok());
+  DrainHeld(*ctx_, *tables_, map_, tunnels_.get());
+  RunWithTunnels(ports_[0]->id(), {test::Udp4Frame(1, 2, 104, 7)});
+  const auto sent = uplink_->TakeSent();
+  ASSERT_EQ(sent.size(), 5u);
+  for (uint16_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(test::Get16(sent[i], 40), 0x55);
+    EXPECT_EQ(test::Get16(sent[i], 42 + 34), 100 + i) << "order";
+  }
+  EXPECT_TRUE(Sent(1).empty());
+  const MoveCounters t = (*move)->Totals();
+  EXPECT_EQ(t.flushed, 4u);
+  EXPECT_EQ(t.forwarded, 5u);
+  // A pointer whose tunnel is gone drops, counted.
+  b.remote_tunnel = 12;
+  ASSERT_TRUE(map_.Bind(b).ok());
+  RunWithTunnels(ports_[0]->id(), {kUdp});
+  EXPECT_EQ(Drops(DropReason::kNoSuchPort), 1u);
 }
 
 // In_port-only tables take the shortcut (TableSet::in_port_only): decap and
