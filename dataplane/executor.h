@@ -121,6 +121,7 @@ class Executor {
   __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
   void HoldPacket(PortMove& move, rte_mbuf* m);
   void DrainToDevice(const PortBinding& b, PortMove& move);
+  unsigned DrainBatchToDevice(const PortBinding& b, PortMove& move);
   void DrainToTunnel(const PortBinding& b, PortMove& move);
   void DeliverTunnel(uint32_t ofport, rte_mbuf* m, uint64_t tun_id);
   // Encapsulates m for tunnel t and queues it on the uplink, or, while the

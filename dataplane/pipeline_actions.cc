@@ -40,8 +40,8 @@ void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
         Bump(b.move->counters(ctx_.index).forwarded);
       }
       return DeliverTunnel(b.remote_tunnel, m, b.remote_key);
-    case BindingKind::kLocal:
-      if (b.move != nullptr && b.move->pending(ctx_.index)) return HoldPacket(*b.move, m);
+    case BindingKind::kLocal:  // a move still attached: through the ring, so the device may push back
+      if (b.move != nullptr) return HoldPacket(*b.move, m);
       return QueueTx(b.eth_port, m);
     case BindingKind::kTunnel:  // up tunnels take the fast path
       return DeliverTunnel(b.ofport, m, 0);
@@ -70,10 +70,18 @@ void Executor::DrainHeld() {
   }
 }
 
-// Sends one batch of held packets straight to the device. What it refuses
-// (a vhost queue not ready yet, a full guest ring) stays held, in order, for
-// the next loop; newer packets queue behind it (DeliverSlow).
+// Sends held packets straight to the device, a batch at a time while it
+// takes them all. What it refuses (a vhost queue not ready yet, a full guest
+// ring) stays held, in order, for the next loop; newer packets queue behind
+// (DeliverSlow).
 void Executor::DrainToDevice(const PortBinding& b, PortMove& move) {
+  for (int batch = 0; batch < 8; ++batch) {
+    if (DrainBatchToDevice(b, move) < kMaxBurst) return;
+  }
+}
+
+// One batch; returns how many packets it took off the ring (sent or dropped).
+unsigned Executor::DrainBatchToDevice(const PortBinding& b, PortMove& move) {
   MoveCounters& c = move.counters(ctx_.index);
   HeldPacket h[kMaxBurst];
   const unsigned n = move.Peek(ctx_.index, h, kMaxBurst);
@@ -112,6 +120,7 @@ void Executor::DrainToDevice(const PortBinding& b, PortMove& move) {
     if (c.first_flush_tsc == 0) Bump(c.first_flush_tsc, now);
   }
   move.Release(ctx_.index, expired + sent);
+  return expired + sent;
 }
 
 // Held packets for a moved VM go into its tunnel, all at once (the uplink

@@ -8,11 +8,14 @@
 // dropped as hold_overflow). An entry remembers the TSC at which it was held.
 // When a PortMap binds the port somewhere again (Local or Remote) with the
 // same PortMove attached, each worker sends what it held, in order, at the
-// start of each loop (DrainHeld, pipeline.h), and while its ring is not empty
-// it appends newer packets for the port behind the held ones, so nothing
-// overtakes. A device that refuses packets (a vhost queue not yet ready, a
-// full guest ring) leaves them held for the next loop. Entries older than
-// max_ms are dropped then as hold_expired.
+// start of each loop (DrainHeld, pipeline.h), before anything newer:
+//   Local: every packet for the port goes through the ring while the move is
+//   attached, so a device that refuses packets (a vhost queue not yet ready,
+//   a full guest ring) leaves them held for the next loop instead of
+//   dropping them; control detaches the move once the VM keeps up.
+//   Remote: while the worker's ring is not empty, newer packets queue behind
+//   it; then they go straight into the tunnel.
+// Entries older than max_ms are dropped at the drain as hold_expired.
 //
 // Forwarded. Packets a Remote binding (the forwarding pointer a source host
 // keeps after switchover) sent into the tunnel; control tells that traffic

@@ -56,16 +56,25 @@ TEST_F(PortMoveTest, HeldPacketsLeaveFirstAfterTheRebind) {
   // Resumed behind another device: the first loop sends what waited.
   Bind(BindingKind::kLocal, ports_[2]->id(), move_.get());
   Drain();
-  RunNumbered(5, 1);
-  const auto out = Sent(2);
-  ASSERT_EQ(out.size(), 6u);
-  for (uint16_t i = 0; i < 6; ++i) EXPECT_EQ(NumberOf(out[i]), i);
+  auto out = Sent(2);
+  ASSERT_EQ(out.size(), 5u);
+  for (uint16_t i = 0; i < 5; ++i) EXPECT_EQ(NumberOf(out[i]), i);
+  RunNumbered(5, 1);  // newer: through the ring while the move is attached
+  EXPECT_TRUE(Sent(2).empty());
+  Drain();
+  out = Sent(2);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(NumberOf(out[0]), 5);
   const MoveCounters t = move_->Totals();
-  EXPECT_EQ(t.held, 5u);
-  EXPECT_EQ(t.flushed, 5u);
+  EXPECT_EQ(t.held, 6u);
+  EXPECT_EQ(t.flushed, 6u);
   EXPECT_NE(t.first_flush_tsc, 0u);
-  EXPECT_EQ(ctx_->stats.held, 5u);
+  EXPECT_EQ(ctx_->stats.held, 6u);
   EXPECT_EQ(move_->held_now(), 0u);
+  // Settled: without the move, packets take the fast path again.
+  Bind(BindingKind::kLocal, ports_[2]->id(), nullptr);
+  RunNumbered(6, 1);
+  EXPECT_EQ(Sent(2).size(), 1u);
 }
 
 // A destination whose queue is not ready, or whose guest ring is full,
