@@ -4,120 +4,46 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
 
 #include "common/log.h"
-#include "control/openflow/endpoint.h"
 
 namespace hashi::of {
 
 Connection::Connection(Fd fd, std::string name, bool connecting, const ConnectionOptions& opts, uint64_t now_ns,
                        const TlsContext* tls)
-    : fd_(std::move(fd)), name_(std::move(name)), opts_(opts),
+    : stream_(std::move(fd), connecting, tls, name), name_(std::move(name)), opts_(opts),
       state_(connecting ? State::kConnecting : State::kHello), last_rx_ns_(now_ns),
       tokens_(opts.packet_in_burst), tokens_at_ns_(now_ns) {
-  if (tls != nullptr) {
-    ssl_.reset(SSL_new(tls->get()));
-    if (ssl_ == nullptr || SSL_set_fd(ssl_.get(), fd_.get()) != 1) {
-      state_ = State::kClosed;
-      close_reason_ = "TLS setup: " + TlsError();
-      fd_.Reset();
-      return;
-    }
-    if (connecting) SSL_set_connect_state(ssl_.get()); else SSL_set_accept_state(ssl_.get());
-    tls_ready_ = false;
+  if (stream_.closed()) {
+    StreamClosed();
+    return;
   }
-  if (!connecting) EncodeHello(out_, next_xid_++);
+  if (!connecting) QueueHello();
 }
 
-short Connection::PollEvents() const {
-  if (state_ == State::kClosed) return 0;
-  if (state_ == State::kConnecting) return POLLOUT;
-  const bool write = out_.size() > out_off_ || tls_wants_write_;
-  return static_cast<short>(POLLIN | (write ? POLLOUT : 0));
+void Connection::QueueHello() {
+  std::vector<uint8_t> b;
+  EncodeHello(b, next_xid_++);
+  Send(b);
 }
 
-bool Connection::Handshake() {
-  if (tls_ready_) return true;
-  const int rc = SSL_do_handshake(ssl_.get());
-  if (rc == 1) {
-    tls_ready_ = true;
-    tls_wants_write_ = false;
-    HASHI_LOG_INFO("openflow", "%s: TLS established (%s)", name_.c_str(), SSL_get_version(ssl_.get()));
-    return true;
-  }
-  const int err = SSL_get_error(ssl_.get(), rc);
-  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-    tls_wants_write_ = err == SSL_ERROR_WANT_WRITE;
-    return false;
-  }
-  const long verify = SSL_get_verify_result(ssl_.get());
-  const std::string why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : TlsError();
+void Connection::StreamClosed() {
   state_ = State::kClosed;
-  close_reason_ = "TLS handshake failed: " + why;
-  fd_.Reset();
-  return false;
+  close_reason_ = stream_.close_reason();
 }
 
-ssize_t Connection::Receive(uint8_t* buf, size_t len) {
-  if (!ssl_) {
-    const ssize_t n = ::recv(fd_.get(), buf, len, 0);
-    if (n > 0) return n;
-    if (n == 0) {
-      Close("connection closed by peer");
-      return -1;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
-    Close(std::string("recv: ") + std::strerror(errno));
-    return -1;
-  }
-  const int n = SSL_read(ssl_.get(), buf, static_cast<int>(len));
-  if (n > 0) return n;
-  const int err = SSL_get_error(ssl_.get(), n);
-  if (err == SSL_ERROR_WANT_READ) return 0;
-  if (err == SSL_ERROR_WANT_WRITE) {
-    tls_wants_write_ = true;
-    return 0;
-  }
-  Close(err == SSL_ERROR_ZERO_RETURN ? "connection closed by peer" : "TLS read: " + TlsError());
-  return -1;
-}
-
-ssize_t Connection::Transmit(const uint8_t* buf, size_t len) {
-  if (!ssl_) {
-    const ssize_t n = ::send(fd_.get(), buf, len, MSG_NOSIGNAL);
-    if (n >= 0) return n;
-    return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
-  }
-  const int n = SSL_write(ssl_.get(), buf, static_cast<int>(len));
-  if (n > 0) {
-    tls_wants_write_ = false;
-    return n;
-  }
-  const int err = SSL_get_error(ssl_.get(), n);
-  if (err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ) {
-    tls_wants_write_ = err == SSL_ERROR_WANT_WRITE;
-    return 0;
-  }
-  return -1;
-}
+short Connection::PollEvents() const { return state_ == State::kClosed ? 0 : stream_.PollEvents(); }
 
 void Connection::Close(const std::string& reason) {
   if (state_ == State::kClosed) return;
-  Flush();  // best effort: an error or HELLO_FAILED explaining why
-  state_ = State::kClosed;
-  close_reason_ = reason;
-  fd_.Reset();
+  stream_.Close(reason);  // best effort flush first: an error or HELLO_FAILED explaining why
+  StreamClosed();
 }
 
 void Connection::Send(const std::vector<uint8_t>& bytes) {
   if (state_ == State::kClosed) return;
-  if (tx_backlog() + bytes.size() > opts_.max_tx_backlog) {
-    Close("peer does not read (transmit backlog over " + std::to_string(opts_.max_tx_backlog) + " bytes)");
-    return;
-  }
-  out_.insert(out_.end(), bytes.begin(), bytes.end());
+  if (!stream_.Queue(bytes.data(), bytes.size(), opts_.max_tx_backlog)) StreamClosed();
 }
 
 void Connection::SendError(uint32_t xid, OfError e, const uint8_t* msg, size_t len) {
@@ -126,53 +52,28 @@ void Connection::SendError(uint32_t xid, OfError e, const uint8_t* msg, size_t l
   Send(b);
 }
 
-void Connection::Flush() {
-  if (!tls_ready_) return;
-  while (out_off_ < out_.size() && fd_.valid()) {
-    const ssize_t n = Transmit(out_.data() + out_off_, out_.size() - out_off_);
-    if (n > 0) {
-      out_off_ += static_cast<size_t>(n);
-      continue;
-    }
-    if (n == 0) break;
-    out_off_ = out_.size();  // the peer is gone; reading will notice
-    break;
-  }
-  if (out_off_ == out_.size()) {
-    out_.clear();
-    out_off_ = 0;
-  } else if (out_off_ > (1u << 20) && out_off_ > out_.size() / 2) {
-    out_.erase(out_.begin(), out_.begin() + static_cast<std::ptrdiff_t>(out_off_));
-    out_off_ = 0;
-  }
-}
-
 void Connection::OnEvents(short revents, uint64_t now_ns, MessageSink& sink) {
   if (state_ == State::kClosed) return;
-  if (state_ == State::kConnecting) {
-    if (!(revents & (POLLOUT | POLLERR | POLLHUP))) return;
-    if (Status s = ConnectResult(fd_.get()); !s.ok()) {
-      Close(s.message());
-      return;
+  const bool ready = stream_.Advance(revents);
+  if (stream_.closed()) return StreamClosed();
+  if (stream_.just_connected()) {  // connect (and TLS handshake) done
+    last_rx_ns_ = now_ns;
+    if (state_ == State::kConnecting) {
+      state_ = State::kHello;
+      QueueHello();
     }
-    state_ = State::kHello;
-    last_rx_ns_ = now_ns;
-    EncodeHello(out_, next_xid_++);
   }
-  if (!tls_ready_) {
-    if (!Handshake()) return;
-    last_rx_ns_ = now_ns;
-  }
-  if (revents & (POLLIN | POLLERR | POLLHUP) || ssl_) ReadInput(now_ns, sink);
-  if (state_ != State::kClosed) Flush();
+  if (!ready) return;
+  if (revents & (POLLIN | POLLERR | POLLHUP) || stream_.tls()) ReadInput(now_ns, sink);
+  if (state_ != State::kClosed) stream_.Flush();
 }
 
 void Connection::ReadInput(uint64_t now_ns, MessageSink& sink) {
   uint8_t buf[64 * 1024];
   // Bounded work per call so one busy peer cannot starve the others.
   for (int round = 0; round < 16 && state_ != State::kClosed; ++round) {
-    const ssize_t n = Receive(buf, sizeof(buf));
-    if (n < 0) return;  // closed, reason recorded
+    const ssize_t n = stream_.Receive(buf, sizeof(buf));
+    if (n < 0) return StreamClosed();
     if (n == 0) break;  // nothing more for now
     last_rx_ns_ = now_ns;
     probe_sent_ = false;
@@ -192,7 +93,7 @@ void Connection::ReadInput(uint64_t now_ns, MessageSink& sink) {
     }
     if (state_ == State::kClosed) return;
     in_.erase(in_.begin(), in_.begin() + static_cast<std::ptrdiff_t>(off));
-    if (!ssl_ && static_cast<size_t>(n) < sizeof(buf)) break;  // TLS may hold decrypted bytes: read on
+    if (!stream_.tls() && static_cast<size_t>(n) < sizeof(buf)) break;  // TLS may hold decrypted bytes: read on
   }
 }
 
@@ -257,7 +158,7 @@ void Connection::Tick(uint64_t now_ns) {
     std::vector<uint8_t> b;
     EncodeEcho(b, kEchoRequest, next_xid_++, nullptr, 0);
     Send(b);
-    Flush();
+    stream_.Flush();
     probe_sent_ = true;
   } else if (probe_sent_ && idle > 2 * opts_.probe_interval_ns) {
     Close("inactivity probe: no reply for " + std::to_string(2 * opts_.probe_interval_ns / 1000000000) + " s");

@@ -15,6 +15,7 @@
 
 #include "common/fd.h"
 #include "control/openflow/messages.h"
+#include "control/openflow/stream.h"
 #include "control/openflow/tls.h"
 
 namespace hashi::of {
@@ -45,7 +46,7 @@ class Connection {
   Connection(Fd fd, std::string name, bool connecting, const ConnectionOptions& opts, uint64_t now_ns,
              const TlsContext* tls = nullptr);
 
-  int fd() const { return fd_.get(); }
+  int fd() const { return stream_.fd(); }
   const std::string& name() const { return name_; }
   State state() const { return state_; }
   bool closed() const { return state_ == State::kClosed; }
@@ -61,10 +62,10 @@ class Connection {
   void SendError(uint32_t xid, OfError e, const uint8_t* msg, size_t len);
   void Close(const std::string& reason);
   // Whether an asynchronous message may be queued now (backlog not too big).
-  bool CanSendAsync() const { return out_.size() - out_off_ < opts_.async_tx_backlog; }
+  bool CanSendAsync() const { return stream_.backlog() < opts_.async_tx_backlog; }
   // Takes one packet-in token; false when the rate limit is reached.
   bool TakePacketInToken(uint64_t now_ns);
-  size_t tx_backlog() const { return out_.size() - out_off_; }
+  size_t tx_backlog() const { return stream_.backlog(); }
 
   // Session state (OpenFlow 1.3 section 6.3).
   uint32_t role = kRoleEqual;
@@ -83,30 +84,22 @@ class Connection {
 
  private:
   void ReadInput(uint64_t now_ns, MessageSink& sink);
-  // Transport: plain socket or TLS. Receive returns >0 bytes, 0 for "try
-  // later", -1 when the connection is over (close_reason_ set).
-  ssize_t Receive(uint8_t* buf, size_t len);
-  ssize_t Transmit(const uint8_t* buf, size_t len);
-  bool Handshake();  // TLS: false while it is still in progress (or failed)
   void Dispatch(const uint8_t* msg, size_t len, MessageSink& sink);
-  void Flush();
+  // The stream closed by itself (peer gone, TLS failure): take its reason.
+  void StreamClosed();
+  void QueueHello();
 
-  Fd fd_;
+  Stream stream_;
   std::string name_;
   ConnectionOptions opts_;
   State state_;
   std::string close_reason_;
   std::vector<uint8_t> in_;
-  std::vector<uint8_t> out_;
-  size_t out_off_ = 0;
   uint64_t last_rx_ns_;
   bool probe_sent_ = false;
   uint32_t next_xid_ = 0x80000000u;
   double tokens_;
   uint64_t tokens_at_ns_;
-  SslPtr ssl_;
-  bool tls_ready_ = true;
-  bool tls_wants_write_ = false;
 };
 
 }  // namespace hashi::of
