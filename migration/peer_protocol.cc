@@ -110,10 +110,10 @@ void EncodePeerMessage(const PeerMessage& m, std::vector<uint8_t>& out) {
 }
 
 Result<size_t> PeerMessageLength(const uint8_t* buf, size_t len) {
-  if (len < kPeerHeaderLen) return size_t{0};
-  if (buf[0] != kMagic[0] || buf[1] != kMagic[1] || buf[2] != kMagic[2] || buf[3] != kMagic[3]) {
-    return Status::Error("not a hashi peer message (bad magic)");
+  for (size_t i = 0; i < len && i < 4; ++i) {  // refuse a stranger early, even on a few bytes
+    if (buf[i] != kMagic[i]) return Status::Error("not a hashi peer message (bad magic)");
   }
+  if (len < kPeerHeaderLen) return size_t{0};
   const uint64_t n = Get(buf + 8, 4);
   if (n < kPeerHeaderLen || n > kMaxPeerMessage) {
     return Status::Error("peer message length " + std::to_string(n) + " out of range");
