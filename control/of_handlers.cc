@@ -175,9 +175,19 @@ rte_mbuf* OfSwitch::MakePacket(const uint8_t* data, size_t len) {
 bool OfSwitch::InjectPacket(rte_mbuf* m, uint32_t in_port, const std::vector<dp::Action>& actions) {
   dp::WorkerContext& ctx = datapath_.control_context();
   const bool parsed = dp::ProcessPacketOut(ctx, *datapath_.tables(), *datapath_.ports(), in_port, m,
-                                           actions.data(), static_cast<uint16_t>(actions.size()));
+                                           actions.data(), static_cast<uint16_t>(actions.size()),
+                                           datapath_.tunnels());
   dp::FlushTx(ctx);
   return parsed;
+}
+
+bool OfSwitch::InjectFrame(const uint8_t* data, size_t len, uint32_t in_port) {
+  rte_mbuf* m = MakePacket(data, len);
+  if (m == nullptr) return false;
+  dp::Action table;
+  table.type = dp::ActionType::kOutput;
+  table.port = dp::kPortTable;
+  return InjectPacket(m, in_port, {table});
 }
 
 void OfSwitch::HandlePacketOut(of::Connection& c, const of::Header& h, const uint8_t* msg, size_t len) {

@@ -365,7 +365,7 @@ void OfSwitch::PollLinks(uint64_t) {
     if (old == known_ports_.end()) {
       SendPortStatus(of::kPortAdd, p);
       flows_.MarkDirty();
-    } else if (old->link_up != p.link_up) {
+    } else if (old->link_up != p.link_up || old->binding != p.binding) {  // a link, or a VM moving
       HASHI_LOG_INFO("openflow", "port %s link %s", p.spec.name.c_str(), p.link_up ? "up" : "down");
       SendPortStatus(of::kPortModify, p);
       flows_.MarkDirty();  // fast-failover and select buckets watch links

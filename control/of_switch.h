@@ -87,6 +87,9 @@ class OfSwitch : public of::MessageSink {
   };
   std::vector<ConnectionInfo> Connections() const;
   uint64_t datapath_id() const { return datapath_id_; }
+  // Sends a frame hashi makes (a migrated VM's announcement) through the
+  // flow tables as if received on in_port; false when it cannot.
+  bool InjectFrame(const uint8_t* data, size_t len, uint32_t in_port);
 
  private:
   struct Listener {

@@ -100,10 +100,26 @@ Status PortManager::OpenOne(const PortSpec& s, dp::PortMap& map, bool uplink) {
   return Status::Ok();
 }
 
-Status PortManager::AddPort(const PortSpec& spec) {
+Status PortManager::AddPort(const PortSpec& spec, bool reserved) {
   HASHI_RETURN_IF_ERROR(CheckFree(spec.name, spec.ofport));
   auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
   HASHI_RETURN_IF_ERROR(OpenOne(spec, *map));
+  if (reserved) {
+    dp::PortBinding b = *map->Find(spec.ofport);
+    b.kind = dp::BindingKind::kReserved;
+    HASHI_RETURN_IF_ERROR(map->Bind(b));
+  }
+  datapath_.PublishPorts(std::move(map));
+  return Status::Ok();
+}
+
+Status PortManager::UpdateBinding(uint32_t ofport, const std::function<Status(dp::PortBinding&)>& change) {
+  auto map = std::make_unique<dp::PortMap>(*datapath_.ports());
+  const dp::PortBinding* b = map->Find(ofport);
+  if (b == nullptr) return Status::Error("no logical port " + std::to_string(ofport));
+  dp::PortBinding nb = *b;
+  HASHI_RETURN_IF_ERROR(change(nb));
+  HASHI_RETURN_IF_ERROR(map->Bind(nb));
   datapath_.PublishPorts(std::move(map));
   return Status::Ok();
 }
@@ -141,14 +157,20 @@ unsigned PortManager::MbufsInUse() const {
 
 std::vector<PortInfo> PortManager::List() const {
   std::vector<PortInfo> out;
+  const dp::PortMap* map = datapath_.ports();
   for (const Open_& p : ports_) {
     if (p.uplink) continue;
-    out.push_back(PortInfo{p.spec, p.port.id(), p.port.id(), false, p.port.LinkUp(), p.port.MacAddress(),
+    const dp::PortBinding* b = map->Find(p.spec.ofport);
+    const dp::BindingKind kind = b != nullptr ? b->kind : dp::BindingKind::kLocal;
+    // A VM's port is up as long as something carries its packets: its
+    // device, its hold queue, or the tunnel after it moved away.
+    const bool up = kind == dp::BindingKind::kLocal ? p.port.LinkUp() : kind != dp::BindingKind::kReserved;
+    out.push_back(PortInfo{p.spec, p.port.id(), p.port.id(), false, up, kind, p.port.MacAddress(),
                            p.port.LinkSpeedMbps(), p.forward, p.receive, p.opened_ns});
   }
   for (const TunnelPort_& t : tunnel_ports_) {
-    out.push_back(PortInfo{t.spec, kNoEthPort, t.counter_index, true, true, 0, 0, t.forward, t.receive,
-                           t.opened_ns});
+    out.push_back(PortInfo{t.spec, kNoEthPort, t.counter_index, true, true, dp::BindingKind::kTunnel, 0, 0,
+                           t.forward, t.receive, t.opened_ns});
   }
   return out;
 }

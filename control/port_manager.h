@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <map>
 #include <memory>
@@ -38,7 +39,8 @@ struct PortInfo {
   uint16_t eth_port;     // kNoEthPort for a tunnel port
   uint16_t counter_index;  // slot in dp::DatapathTotals::ports
   bool tunnel;
-  bool link_up;
+  bool link_up;          // reported to controllers: false while Reserved
+  dp::BindingKind binding;
   uint64_t mac;
   uint32_t link_speed_mbps;
   bool forward;  // outputs to the port are sent (false: administratively down)
@@ -53,8 +55,12 @@ class PortManager {
   // Opens every port, assigns rx queues to workers and publishes the PortMap.
   // Must run before the workers start.
   Status Open(const std::vector<PortSpec>& specs);
-  // Adds one port while the switch runs (one PortMap publish).
-  Status AddPort(const PortSpec& spec);
+  // Adds one port while the switch runs (one PortMap publish). A reserved
+  // port (a VM expected here by a migration) is opened but bound Reserved.
+  Status AddPort(const PortSpec& spec, bool reserved = false);
+  // Changes the binding of logical port ofport (migration: Hold, Remote,
+  // Local again) with one PortMap publish; change may refuse.
+  Status UpdateBinding(uint32_t ofport, const std::function<Status(dp::PortBinding&)>& change);
   // Removes a port by name: unpublishes it, waits for a grace period (no
   // worker polls or sends to it any more), then closes the device.
   Status DeletePort(const std::string& name);

@@ -41,7 +41,7 @@ void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
       }
       return DeliverTunnel(b.remote_tunnel, m, b.remote_key);
     case BindingKind::kLocal:  // a move still attached: through the ring, so the device may push back
-      if (b.move != nullptr) return HoldPacket(*b.move, m);
+      if (b.move != nullptr && (b.hold_all || b.move->pending(ctx_.index))) return HoldPacket(*b.move, m);
       return QueueTx(b.eth_port, m);
     case BindingKind::kTunnel:  // up tunnels take the fast path
       return DeliverTunnel(b.ofport, m, 0);

@@ -62,6 +62,10 @@ struct PortBinding {
   // kHold: where packets wait. kLocal, kRemote: if set, the move this
   // binding ends; workers send what they held there before anything newer.
   PortMove* move = nullptr;
+  // kLocal with a move: every packet goes through the hold ring, so the
+  // device may push back (true), or only while older ones still wait
+  // there (false: the move is being detached).
+  bool hold_all = true;
   uint32_t remote_tunnel = 0;  // kRemote: OpenFlow port of the tunnel
   uint32_t remote_key = 0;     // kRemote: the key, if that tunnel has key=flow
   bool admin_up = true;

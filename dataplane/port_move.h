@@ -12,7 +12,9 @@
 //   Local: every packet for the port goes through the ring while the move is
 //   attached, so a device that refuses packets (a vhost queue not yet ready,
 //   a full guest ring) leaves them held for the next loop instead of
-//   dropping them; control detaches the move once the VM keeps up.
+//   dropping them. Once the VM keeps up, control detaches the move in two
+//   publishes: first only packets behind held ones use the ring
+//   (PortBinding::hold_all false); when the rings are empty, no move.
 //   Remote: while the worker's ring is not empty, newer packets queue behind
 //   it; then they go straight into the tunnel.
 // Entries older than max_ms are dropped at the drain as hold_expired.
