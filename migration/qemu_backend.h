@@ -1,0 +1,67 @@
+// QemuBackend: the Hypervisor interface over QEMU's QMP (QEMU 7.2 names).
+//
+// Source: `migrate` with the `events` and `pause-before-switchover`
+// capabilities and the downtime and bandwidth limits. QEMU stops the VM
+// (STOP) and then waits in state `pre-switchover` for `migrate-continue`:
+// kPaused is reported at STOP, because from then on the vhost-user queues
+// are stopped and a packet sent to the VM is lost unless held; Continue()
+// sends `migrate-continue` as soon as QEMU is in `pre-switchover` (every
+// millisecond there is downtime). Progress comes from MIGRATION_PASS and
+// `query-migrate` (pass, RAM sent and remaining, dirty rate); `completed`
+// is kCompleted; `failed` is kFailed with QEMU's reason; after Cancel()
+// (`migrate_cancel`) QEMU restarts the VM and RESUME is kSourceResumed.
+//
+// Destination: QEMU started with `-incoming defer` and the VM's vhost-user
+// device (it waits for hashi's device to connect before QMP answers), then
+// `migrate-incoming` on the URI; RESUME is kResumed. CancelIncoming() tells
+// that QEMU to quit: it was started only to receive this VM.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "migration/hypervisor.h"
+#include "migration/qmp_client.h"
+
+namespace hashi::mig {
+
+struct QemuOptions {
+  std::string qmp_path;      // this VM's QMP socket on this host
+  std::string incoming_uri;  // destination: where QEMU listens (tcp:IP:PORT, unix:PATH)
+  int connect_timeout_ms = 10000;
+  uint32_t progress_interval_ms = 200;
+};
+
+class QemuBackend : public Hypervisor {
+ public:
+  explicit QemuBackend(QemuOptions options) : options_(std::move(options)) {}
+
+  std::string kind() const override { return "qemu"; }
+  Status CheckSource() override;
+  Result<std::string> PrepareIncoming(const VmIdentity& vm) override;
+  Status Start(const std::string& uri, const MigrationLimits& limits) override;
+  Status Continue() override;
+  Status Cancel() override;
+  void CancelIncoming() override;
+  std::vector<HvEvent> Poll() override;
+
+ private:
+  Status Connect();
+  void OnEvent(const QmpEvent& e, std::vector<HvEvent>& out);
+  // query-migrate as a progress event (and the failure reason, if any).
+  HvEvent Progress(std::string* error = nullptr);
+
+  QemuOptions options_;
+  std::unique_ptr<QmpClient> qmp_;
+  bool source_ = false;
+  bool migrating_ = false;
+  bool paused_reported_ = false;
+  bool in_pre_switchover_ = false;
+  bool continue_pending_ = false;
+  bool cancelled_ = false;
+  bool closed_reported_ = false;
+  uint32_t pass_ = 0;
+  uint64_t last_progress_ns_ = 0;
+};
+
+}  // namespace hashi::mig
