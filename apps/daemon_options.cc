@@ -91,6 +91,9 @@ Status ReadConfig(const std::string& path, DaemonOptions& o) {
       for (const auto& w : words) joined += (joined.empty() ? "" : ":") + w;
       Status s = ApplyTunnelOption(key, joined, o);
       if (!s.ok()) return Status::Error(where + s.message());
+    } else if (mig::IsMigrationOption(key) && words.size() == 1) {
+      Status s = mig::ApplyMigrationOption(key, words[0], o.migration);
+      if (!s.ok()) return Status::Error(where + s.message());
     } else if (key == "flows" && words.size() == 1) {
       o.flows_file = words[0];
     } else if (key == "table-miss" && words.size() == 2) {
@@ -128,8 +131,8 @@ Result<dp::TableMiss> ParseTableMiss(const std::string& mode) {
   return Status::Error("bad table-miss mode '" + mode + "' (drop, controller, continue, normal)");
 }
 
-const char* DaemonUsage() {
-  return "usage: hashi [EAL options] -- [options]\n"
+std::string DaemonUsage() {
+  return std::string("usage: hashi [EAL options] -- [options]\n"
          "  --port NAME:OFPORT:DEVARGS  add a port, e.g. h1:1:net_af_packet0,iface=veth-h1\n"
          "  --config FILE               read ports/flows/table-miss from FILE\n"
          "  --flows FILE                load flows in ovs-ofctl add-flow syntax\n"
@@ -158,7 +161,8 @@ const char* DaemonUsage() {
          "  --datapath-id HEX           datapath id (default: the first port's MAC)\n"
          "  --probe-interval SEC        inactivity probe (default 5)\n"
          "  --packet-in-rate N          packet-ins per second per connection (default 1000)\n"
-         "  --packet-buffers N          buffered packet-ins (default 256; 0: send whole packets)\n";
+         "  --packet-buffers N          buffered packet-ins (default 256; 0: send whole packets)\n") +
+         mig::MigrationUsage();
 }
 
 Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
@@ -257,6 +261,10 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       if (!s.ok()) return s.status();
       if (!ToUnsigned(*s, 65536, &v)) return Status::Error("bad --packet-buffers '" + *s + "'");
       o.openflow.packet_buffers = static_cast<uint32_t>(v);
+    } else if (a.size() > 2 && mig::IsMigrationOption(a.substr(2))) {
+      auto s = need("a value (see --help)");
+      if (!s.ok()) return s.status();
+      HASHI_RETURN_IF_ERROR(mig::ApplyMigrationOption(a.substr(2), *s, o.migration));
     } else if (a == "--log-level") {
       auto s = need("a level");
       if (!s.ok()) return s.status();

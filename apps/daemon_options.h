@@ -11,6 +11,7 @@
 #include "control/of_switch.h"
 #include "control/port_manager.h"
 #include "dataplane/table_set.h"
+#include "migration/migration_config.h"
 #include "tunnel/tunnel_config.h"
 
 namespace hashi::app {
@@ -33,6 +34,8 @@ struct DaemonOptions {
   std::vector<tun::NeighborSpec> neighbors;
   std::vector<tun::TunnelSpec> tunnels;
   uint32_t neighbor_aging_sec = 300;
+  // VM live migration (migration/migration_config.h).
+  mig::MigrationOptions migration;
 };
 
 // Parses the arguments after "--". Config files named with --config are read
@@ -40,11 +43,12 @@ struct DaemonOptions {
 // "table-miss TABLE MODE", "mbufs N", "mac-aging SEC", "listen ENDPOINT",
 // "controller ENDPOINT", "fail-mode MODE", "uplink NAME IP/LEN DEVARGS",
 // "route PREFIX GATEWAY", "neighbor IP MAC", "tunnel NAME OFPORT OPTIONS",
-// "neighbor-aging SEC").
+// "neighbor-aging SEC", and each migration option as "KEY VALUE", e.g.
+// "vm web1,ofport=5,mac=02:00:00:00:00:05").
 Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args);
 
 Result<dp::TableMiss> ParseTableMiss(const std::string& mode);
 
-const char* DaemonUsage();
+std::string DaemonUsage();
 
 }  // namespace hashi::app

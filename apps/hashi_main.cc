@@ -28,6 +28,7 @@
 #include "control/port_manager.h"
 #include "control/telemetry.h"
 #include "control/tunnel_manager.h"
+#include "migration/migration_manager.h"
 #include "dataplane/datapath.h"
 #include "dataplane/dpdk/eal.h"
 
@@ -91,13 +92,13 @@ int Run(int argc, char** argv) {
     }
     (after ? app_args : eal_args).push_back(all[i]);
     if ((all[i] == "--help" || all[i] == "-h") && (after || i == 1)) {
-      std::fputs(hashi::app::DaemonUsage(), stdout);
+      std::fputs(hashi::app::DaemonUsage().c_str(), stdout);
       return 0;
     }
   }
   auto opts = hashi::app::ParseDaemonOptions(app_args);
   if (!opts.ok()) {
-    std::fprintf(stderr, "hashi: %s\n%s", opts.error().c_str(), hashi::app::DaemonUsage());
+    std::fprintf(stderr, "hashi: %s\n%s", opts.error().c_str(), hashi::app::DaemonUsage().c_str());
     return 2;
   }
   if (opts->log_level == "debug") hashi::SetLogLevel(hashi::LogLevel::kDebug);
@@ -193,6 +194,23 @@ int Run(int argc, char** argv) {
       return 2;
     }
 
+    std::shared_ptr<hashi::of::TlsContext> peer_tls;
+    if (opts->openflow.tls.configured()) {
+      auto tls = hashi::of::TlsContext::Create(opts->openflow.tls);
+      if (!tls.ok()) {
+        std::fprintf(stderr, "hashi: %s\n", tls.error().c_str());
+        return 2;
+      }
+      peer_tls = *tls;
+    }
+    hashi::mig::MigrationManager migrations(
+        dp, ports, [&ofswitch](const uint8_t* f, size_t len, uint32_t in_port) { return ofswitch.InjectFrame(f, len, in_port); },
+        opts->migration, peer_tls);
+    if (Status s = migrations.Start(); !s.ok()) {
+      std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
+      return 2;
+    }
+
     hashi::ctl::MgmtServer mgmt;
     if (!opts->mgmt_socket.empty()) {
       const std::string dir = opts->mgmt_socket.substr(0, opts->mgmt_socket.rfind('/'));
@@ -201,7 +219,7 @@ int Run(int argc, char** argv) {
         std::fprintf(stderr, "hashi: %s\n", s.message().c_str());
         return 2;
       }
-      hashi::app::RegisterCommands(mgmt, hashi::app::SwitchParts{dp, ports, db, ofswitch, tunnels});
+      hashi::app::RegisterCommands(mgmt, hashi::app::SwitchParts{dp, ports, db, ofswitch, tunnels, &migrations});
     }
 
     std::signal(SIGINT, OnSignal);
@@ -221,8 +239,10 @@ int Run(int argc, char** argv) {
       ofswitch.Run(10);
       mgmt.Poll(0);
       const auto now = std::chrono::steady_clock::now();
-      tunnels.Poll(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                             now.time_since_epoch()).count()));
+      const uint64_t now_ns = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+      tunnels.Poll(now_ns);
+      migrations.Poll(now_ns);
       telemetry.flow_count.store(db.size());
       dp.rcu().Reclaim();
       if (opts->stats_interval_sec &&
@@ -236,6 +256,7 @@ int Run(int argc, char** argv) {
       }
     }
     dp.Stop();
+    migrations.Shutdown();
     ofswitch.Stop();
     PrintCounters(dp, ports, "final");
     auto dump = db.Dump();

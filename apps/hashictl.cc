@@ -11,7 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -48,9 +50,27 @@ int Usage(FILE* out) {
                "  del-route PREFIX             remove an underlay route\n"
                "  add-neighbor IP MAC          static ARP entry on the underlay\n"
                "  del-neighbor IP              remove an ARP entry\n"
+               "  add-vm NAME,ofport=N,mac=MAC[,ip=IP]...  a VM on this host\n"
+               "  del-vm NAME | dump-vms       forget a VM | list VMs and peers\n"
+               "  migrate VM --to PEER [--downtime-limit MS] [--max-bandwidth RATE]\n"
+               "                               live-migrate VM, with a progress bar and a report\n"
+               "                               (RATE in bit/s: 500M, 1G)\n"
+               "  migration show [ID]          active and past migrations, or one with its timeline\n"
                "default socket: %s\n",
                kDefaultSocket);
   return out == stdout ? 0 : 2;
+}
+
+// "100M", "1G", "500k" (bits per second) to a plain number; "bad" if not one.
+std::string ParseRate(const std::string& text) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  double mult = 1;
+  if (*end == 'k' || *end == 'K') mult = 1e3, ++end;
+  else if (*end == 'm' || *end == 'M') mult = 1e6, ++end;
+  else if (*end == 'g' || *end == 'G') mult = 1e9, ++end;
+  if (text.empty() || *end != '\0' || v <= 0) return "bad";
+  return std::to_string(static_cast<unsigned long long>(v * mult));
 }
 
 bool ReadFlows(const std::string& path, std::vector<std::string>* out) {
@@ -65,40 +85,9 @@ bool ReadFlows(const std::string& path, std::vector<std::string>* out) {
   return true;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::string socket_path = kDefaultSocket;
-  bool as_json = false;
-  int i = 1;
-  for (; i < argc && argv[i][0] == '-'; ++i) {
-    const std::string a = argv[i];
-    if (a == "--socket" && i + 1 < argc) {
-      socket_path = argv[++i];
-    } else if (a == "--json") {
-      as_json = true;
-    } else if (a == "--help" || a == "-h") {
-      return Usage(stdout);
-    } else {
-      std::fprintf(stderr, "hashictl: unknown option '%s'\n", a.c_str());
-      return Usage(stderr);
-    }
-  }
-  if (i >= argc) return Usage(stderr);
-  nlohmann::json req;
-  req["cmd"] = argv[i];
-  std::vector<std::string> args(argv + i + 1, argv + argc);
-  if (req["cmd"] == "add-flows") {
-    if (args.size() != 1) return Usage(stderr);
-    std::vector<std::string> flows;
-    if (!ReadFlows(args[0], &flows)) {
-      std::fprintf(stderr, "hashictl: cannot read '%s'\n", args[0].c_str());
-      return 2;
-    }
-    args = flows;
-  }
-  req["args"] = args;
-
+// Sends one request and reads its reply; 0, or 2 (and a message) when
+// hashi cannot be reached or answers nonsense.
+int Request(const std::string& socket_path, const nlohmann::json& req, nlohmann::json* out) {
   const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
@@ -133,12 +122,121 @@ int main(int argc, char** argv) {
     reply.append(buf, static_cast<size_t>(n));
   }
   close(fd);
-  nlohmann::json r;
   try {
-    r = nlohmann::json::parse(reply.substr(0, reply.find('\n')));
+    *out = nlohmann::json::parse(reply.substr(0, reply.find('\n')));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hashictl: unreadable reply: %s\n", e.what());
     return 2;
+  }
+  return 0;
+}
+
+std::string Megabytes(uint64_t bytes) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return b;
+}
+
+// Follows migration id until it ends: a progress line redrawn in place
+// (phase, pass, MB sent and remaining, dirty rate, ETA), then the report.
+// Exit status 0 when the VM moved, 1 when it did not.
+int FollowMigration(const std::string& socket_path, uint64_t id) {
+  const bool tty = isatty(STDOUT_FILENO);
+  std::string last_phase;
+  while (true) {
+    nlohmann::json req = {{"cmd", "migration-show"}, {"args", {std::to_string(id)}}};
+    nlohmann::json r;
+    if (int rc = Request(socket_path, req, &r); rc != 0) return rc;
+    if (!r.value("ok", false)) {
+      std::fprintf(stderr, "hashictl: %s\n", r.value("error", std::string("migration lost")).c_str());
+      return 1;
+    }
+    const nlohmann::json& d = r["data"];
+    const std::string phase = d.value("phase", "");
+    const auto& p = d["progress"];
+    const uint64_t sent = p.value("sent_bytes", uint64_t{0}), left = p.value("remaining_bytes", uint64_t{0});
+    const double elapsed_s = d.value("elapsed_ms", 0.0) / 1000;
+    const double rate = elapsed_s > 0 ? sent / elapsed_s : 0;
+    const double total = static_cast<double>(sent + left);
+    const int width = 30, filled = total > 0 ? static_cast<int>(width * sent / total) : 0;
+    char line[256];
+    std::snprintf(line, sizeof line, "[%-*s] %-8s pass %u  %s sent  %s left  dirty %.1f Mbit/s  ETA %s",
+                  width, std::string(static_cast<size_t>(std::min(filled, width)), '#').c_str(), phase.c_str(),
+                  p.value("iteration", 0u), Megabytes(sent).c_str(), Megabytes(left).c_str(),
+                  p.value("dirty_rate_bps", uint64_t{0}) / 1e6,
+                  rate > 0 && left > 0 ? (std::to_string(static_cast<int>(left / rate * 10) / 10.0).substr(0, 4) + " s").c_str() : "-");
+    if (tty) {
+      std::printf("\r%s\033[K", line);
+    } else if (phase != last_phase) {
+      std::printf("%s\n", line);
+    }
+    std::fflush(stdout);
+    last_phase = phase;
+    if (d.value("finished", false)) {
+      std::printf("%s%s", tty ? "\n" : "", d.value("report", std::string()).c_str());
+      return phase == "done" ? 0 : 1;
+    }
+    usleep(100 * 1000);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string socket_path = kDefaultSocket;
+  bool as_json = false;
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; ++i) {
+    const std::string a = argv[i];
+    if (a == "--socket" && i + 1 < argc) {
+      socket_path = argv[++i];
+    } else if (a == "--json") {
+      as_json = true;
+    } else if (a == "--help" || a == "-h") {
+      return Usage(stdout);
+    } else {
+      std::fprintf(stderr, "hashictl: unknown option '%s'\n", a.c_str());
+      return Usage(stderr);
+    }
+  }
+  if (i >= argc) return Usage(stderr);
+  nlohmann::json req;
+  req["cmd"] = argv[i];
+  std::vector<std::string> args(argv + i + 1, argv + argc);
+  if (req["cmd"] == "migration") {  // "migration show [ID]"
+    if (args.empty() || args[0] != "show") return Usage(stderr);
+    req["cmd"] = "migration-show";
+    args.erase(args.begin());
+  }
+  if (req["cmd"] == "migrate") {  // migrate VM --to PEER [--downtime-limit MS] [--max-bandwidth RATE]
+    std::string vm, peer, downtime = "300", bandwidth;
+    for (size_t k = 0; k < args.size(); ++k) {
+      const bool has_value = k + 1 < args.size();
+      if (args[k] == "--to" && has_value) peer = args[++k];
+      else if (args[k] == "--downtime-limit" && has_value) downtime = args[++k];
+      else if (args[k] == "--max-bandwidth" && has_value) bandwidth = ParseRate(args[++k]);
+      else if (vm.empty() && args[k][0] != '-') vm = args[k];
+      else return Usage(stderr);
+    }
+    if (vm.empty() || peer.empty() || (!bandwidth.empty() && bandwidth == "bad")) return Usage(stderr);
+    args = {vm, peer, downtime};
+    if (!bandwidth.empty()) args.push_back(bandwidth);
+  }
+  if (req["cmd"] == "add-flows") {
+    if (args.size() != 1) return Usage(stderr);
+    std::vector<std::string> flows;
+    if (!ReadFlows(args[0], &flows)) {
+      std::fprintf(stderr, "hashictl: cannot read '%s'\n", args[0].c_str());
+      return 2;
+    }
+    args = flows;
+  }
+  req["args"] = args;
+
+  nlohmann::json r;
+  if (int rc = Request(socket_path, req, &r); rc != 0) return rc;
+  if (req["cmd"] == "migrate" && r.value("ok", false) && !as_json) {
+    return FollowMigration(socket_path, r["data"].value("id", uint64_t{0}));
   }
   if (!r.value("ok", false)) {
     std::fprintf(stderr, "hashictl: %s: %s\n", argv[i], r.value("error", std::string("failed")).c_str());

@@ -239,6 +239,7 @@ Status NeedArgs(const std::vector<std::string>& a, size_t min, size_t max) {
 
 void RegisterCommands(ctl::MgmtServer& server, SwitchParts parts) {
   RegisterTunnelCommands(server, parts);
+  RegisterMigrationCommands(server, parts);
   auto p = std::make_shared<SwitchParts>(parts);
   server.Register("show", "show: ports, bindings, links, controllers",
                   [p](const std::vector<std::string>& a) -> Result<MgmtReply> {

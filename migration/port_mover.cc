@@ -27,7 +27,10 @@ void Replace(std::string& s, const std::string& from, const std::string& to) {
 PortMover::PortMover(dp::Datapath& datapath, ctl::PortManager& ports, Inject inject, PortMoverOptions options)
     : datapath_(datapath), ports_(ports), inject_(std::move(inject)), options_(std::move(options)) {}
 
-PortMover::~PortMover() {
+PortMover::~PortMover() { DetachAll(); }
+
+void PortMover::DetachAll() {
+  if (moves_.empty()) return;
   // Bindings must not name a freed move: detach what is still attached.
   for (auto& [ofport, m] : moves_) {
     (void)ports_.UpdateBinding(ofport, [](dp::PortBinding& b) {
@@ -37,6 +40,7 @@ PortMover::~PortMover() {
     });
   }
   datapath_.rcu().Synchronize();
+  moves_.clear();
 }
 
 std::string PortMover::ExpandTemplate(const std::string& text, const VmIdentity& vm) {

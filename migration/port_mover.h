@@ -53,6 +53,8 @@ class PortMover : public SwitchSide {
 
   // Sends control's own held packets and detaches settled moves.
   void Poll(uint64_t now_ns);
+  // Detaches every move now (what is still held is freed): shutdown.
+  void DetachAll();
   // Ports with a move attached now.
   size_t moving() const { return moves_.size(); }
 
