@@ -137,9 +137,11 @@ std::string Megabytes(uint64_t bytes) {
   return b;
 }
 
-// Follows migration id until it ends: a progress line redrawn in place
-// (phase, pass, MB sent and remaining, dirty rate, ETA), then the report.
-// Exit status 0 when the VM moved, 1 when it did not.
+// Follows migration id until the VM runs at the destination or the
+// migration ends: a progress line redrawn in place (phase, pass, MB sent and
+// remaining, dirty rate, ETA), then the report. The source's forwarding
+// pointer may stay on after that (`hashictl migration show`). Exit status 0
+// when the VM moved, 1 when it did not.
 int FollowMigration(const std::string& socket_path, uint64_t id) {
   const bool tty = isatty(STDOUT_FILENO);
   std::string last_phase;
@@ -172,9 +174,9 @@ int FollowMigration(const std::string& socket_path, uint64_t id) {
     }
     std::fflush(stdout);
     last_phase = phase;
-    if (d.value("finished", false)) {
+    if (d.value("finished", false) || d.value("moved", false)) {
       std::printf("%s%s", tty ? "\n" : "", d.value("report", std::string()).c_str());
-      return phase == "done" ? 0 : 1;
+      return d.value("moved", false) ? 0 : 1;
     }
     usleep(100 * 1000);
   }

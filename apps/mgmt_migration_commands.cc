@@ -26,14 +26,15 @@ json RecordJson(const mig::MigrationRecord& r) {
   j["peer"] = r.peer;
   j["phase"] = mig::PhaseName(r.phase);
   j["finished"] = mig::Finished(r.phase);
+  j["moved"] = r.moved_ns != 0;  // the VM runs at the destination
   j["error"] = r.error;
   j["progress"] = {{"iteration", r.progress.iteration}, {"sent_bytes", r.progress.sent_bytes},
                    {"remaining_bytes", r.progress.remaining_bytes}, {"dirty_rate_bps", r.progress.dirty_rate_bps}};
-  j["packets"] = {{"held", r.figures.held}, {"flushed", r.figures.flushed}, {"expired", r.figures.expired},
+  j["packets"] = {{"held", r.figures.held}, {"queued", r.figures.queued}, {"flushed", r.figures.flushed}, {"expired", r.figures.expired},
                   {"overflow", r.figures.overflow}, {"forwarded", r.figures.forwarded},
                   {"held_now", r.figures.held_now}};
   j["elapsed_ms"] = Ms(r.started_ns, r.ended_ns != 0 ? r.ended_ns : r.timeline.empty() ? r.started_ns : r.timeline.back().at_ns);
-  j["total_ms"] = Ms(r.started_ns, r.ended_ns);
+  j["total_ms"] = Ms(r.started_ns, r.moved_ns != 0 ? r.moved_ns : r.ended_ns);
   j["downtime_ms"] = Ms(r.paused_ns, r.resumed_ns);
   j["blackout_ms"] = Ms(r.hold_ns, r.figures.first_flush_ns);
   j["announce_rounds"] = r.announce_rounds;

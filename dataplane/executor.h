@@ -119,7 +119,9 @@ class Executor {
     }
   }
   __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
-  void HoldPacket(PortMove& move, rte_mbuf* m);
+  // waits: the port is Hold, or older packets still wait (counted as held);
+  // otherwise the packet only passes through the ring (queued).
+  void HoldPacket(PortMove& move, rte_mbuf* m, bool waits);
   void DrainToDevice(const PortBinding& b, PortMove& move);
   unsigned DrainBatchToDevice(const PortBinding& b, PortMove& move);
   void DrainToTunnel(const PortBinding& b, PortMove& move);

@@ -31,31 +31,38 @@ void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
   if (!b.admin_up) return DropMbuf(m, DropReason::kPortDown);
   switch (b.kind) {
     case BindingKind::kHold:
-      return HoldPacket(*b.move, m);
+      return HoldPacket(*b.move, m, true);
     case BindingKind::kReserved:
       return DropMbuf(m, DropReason::kPortReserved);
     case BindingKind::kRemote:
       if (b.move != nullptr) {
-        if (b.move->pending(ctx_.index)) return HoldPacket(*b.move, m);  // behind what still waits
+        if (b.move->pending(ctx_.index)) return HoldPacket(*b.move, m, true);  // behind what still waits
         Bump(b.move->counters(ctx_.index).forwarded);
       }
       return DeliverTunnel(b.remote_tunnel, m, b.remote_key);
     case BindingKind::kLocal:  // a move still attached: through the ring, so the device may push back
-      if (b.move != nullptr && (b.hold_all || b.move->pending(ctx_.index))) return HoldPacket(*b.move, m);
+      if (b.move != nullptr) {
+        const bool behind = b.move->pending(ctx_.index);
+        if (behind || b.hold_all) return HoldPacket(*b.move, m, behind);
+      }
       return QueueTx(b.eth_port, m);
     case BindingKind::kTunnel:  // up tunnels take the fast path
       return DeliverTunnel(b.ofport, m, 0);
   }
 }
 
-void Executor::HoldPacket(PortMove& move, rte_mbuf* m) {
+void Executor::HoldPacket(PortMove& move, rte_mbuf* m, bool waits) {
   MoveCounters& c = move.counters(ctx_.index);
   if (HASHI_UNLIKELY(!move.Hold(ctx_.index, m, rte_rdtsc()))) {
     Bump(c.overflow);
     return DropMbuf(m, DropReason::kHoldOverflow);
   }
-  Bump(c.held);
-  Bump(ctx_.stats.held);
+  if (waits) {
+    Bump(c.held);
+    Bump(ctx_.stats.held);
+  } else {
+    Bump(c.queued);
+  }
 }
 
 void Executor::DrainHeld() {
@@ -140,6 +147,7 @@ void Executor::DrainToTunnel(const PortBinding& b, PortMove& move) {
       Bump(c.flushed);
       Bump(c.forwarded);
       if (c.first_flush_tsc == 0) Bump(c.first_flush_tsc, now);
+      if (c.first_tunnel_tsc == 0) Bump(c.first_tunnel_tsc, now);
       if (!b.admin_up) {
         DropMbuf(h[i].m, DropReason::kPortDown);
       } else {

@@ -65,12 +65,16 @@ MoveCounters PortMove::Totals() const {
   for (const MoveCounters& c : counters_) {
     auto read = [](const uint64_t& v) { return __atomic_load_n(&v, __ATOMIC_RELAXED); };
     t.held += read(c.held);
+    t.queued += read(c.queued);
     t.flushed += read(c.flushed);
     t.expired += read(c.expired);
     t.overflow += read(c.overflow);
     t.forwarded += read(c.forwarded);
-    const uint64_t first = read(c.first_flush_tsc);
-    if (first != 0 && (t.first_flush_tsc == 0 || first < t.first_flush_tsc)) t.first_flush_tsc = first;
+    auto earliest = [](uint64_t& into, uint64_t v) {
+      if (v != 0 && (into == 0 || v < into)) into = v;
+    };
+    earliest(t.first_flush_tsc, read(c.first_flush_tsc));
+    earliest(t.first_tunnel_tsc, read(c.first_tunnel_tsc));
   }
   return t;
 }

@@ -54,12 +54,14 @@ struct HeldPacket {
 };
 
 struct alignas(64) MoveCounters {
-  uint64_t held;             // packets queued while the binding was Hold
-  uint64_t flushed;          // held packets sent on at the rebind
+  uint64_t held;             // packets that waited: the port was Hold, or older ones were waiting
+  uint64_t queued;           // packets that only passed through the ring (Local, device backpressure)
+  uint64_t flushed;          // packets sent on from the ring (held or queued)
   uint64_t expired;          // held packets dropped as older than max_ms
   uint64_t overflow;         // packets dropped because max_packets were held
   uint64_t forwarded;        // packets a Remote binding sent into its tunnel
-  uint64_t first_flush_tsc;  // when this context first sent a held packet (0: never)
+  uint64_t first_flush_tsc;  // when this context first sent a packet from the ring (0: never)
+  uint64_t first_tunnel_tsc; // ... into a Remote binding's tunnel (0: never)
 };
 
 class PortMove {

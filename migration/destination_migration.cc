@@ -164,7 +164,7 @@ void DestinationMigration::Poll(uint64_t now_ns) {
 }
 
 void DestinationMigration::OnVmResumed(uint64_t now_ns) {
-  rec_.resumed_ns = now_ns;
+  rec_.resumed_ns = rec_.moved_ns = now_ns;
   if (Status s = sw_.BindLocal(rec_.vm.ofport); !s.ok()) rec_.error = "binding the port: " + s.message();
   Enter(Phase::kResume, now_ns, "VM runs here; port local");
   Reply(MsgType::kResumed, now_ns);

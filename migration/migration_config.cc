@@ -89,7 +89,7 @@ Result<PeerSpec> ParsePeerSpec(const std::string& text) {
 }
 
 bool IsMigrationOption(const std::string& key) {
-  static const char* kKeys[] = {"vm", "peer", "migration-listen", "hypervisor", "qmp-path", "migration-incoming",
+  static const char* kKeys[] = {"vm", "peer", "migration-listen", "hypervisor", "qmp-path", "qemu-switchover", "migration-incoming",
                                 "vm-devargs", "hold-packets", "hold-ms", "forward-quiet-ms", "settle-ms",
                                 "announce-rounds", "announce-initial-ms", "announce-step-ms",
                                 "switchover-timeout-ms", "downtime-limit-ms"};
@@ -126,6 +126,9 @@ Status ApplyMigrationOption(const std::string& key, const std::string& value, Mi
     o.hypervisor = value;
   } else if (key == "qmp-path") {
     o.qmp_path = value;
+  } else if (key == "qemu-switchover") {
+    if (value != "stop" && value != "pause") return Status::Error("bad --qemu-switchover '" + value + "' (stop, pause)");
+    o.qemu_pause_before_switchover = value == "pause";
   } else if (key == "migration-incoming") {
     o.incoming = value;
   } else if (key == "vm-devargs") {
@@ -161,6 +164,7 @@ const char* MigrationUsage() {
          "  --migration-listen EP        accept VMs from peers (ptcp:[PORT][:IP], pssl:, punix:PATH)\n"
          "  --hypervisor qemu|xen        backend (default qemu)\n"
          "  --qmp-path TEMPLATE          QEMU's QMP socket ({vm}; default /run/hashi/{vm}.qmp)\n"
+         "  --qemu-switchover stop|pause hold at QEMU's STOP (default), or also pause-before-switchover\n"
          "  --migration-incoming URI     where incoming VMs are received ({vm}, {port})\n"
          "  --vm-devargs TEMPLATE        device of an incoming VM ({vm}, {ofport})\n"
          "  --hold-packets N --hold-ms MS   hold queue bounds (default 4096, 2000)\n"

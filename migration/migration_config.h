@@ -7,6 +7,8 @@
 //   --migration-listen ptcp:[PORT][:IP]|pssl:...|punix:PATH
 //   --hypervisor qemu|xen
 //   --qmp-path TEMPLATE          QEMU's QMP socket of a VM ({vm})
+//   --qemu-switchover stop|pause hold at STOP (default), or also make QEMU
+//                                wait in pre-switchover (migrate-continue)
 //   --migration-incoming URI     where an incoming VM is received ({vm}, {port})
 //   --vm-devargs TEMPLATE        device of an incoming VM ({vm}, {ofport})
 //   --hold-packets N, --hold-ms MS, --forward-quiet-ms MS, --settle-ms MS,
@@ -35,6 +37,7 @@ struct MigrationOptions {
   std::string listen;
   std::string hypervisor = "qemu";
   std::string qmp_path = "/run/hashi/{vm}.qmp";
+  bool qemu_pause_before_switchover = false;
   std::string incoming;
   std::string vm_devargs = "net_vhost_{vm},iface=/run/hashi/{vm}.sock,client=1";
   uint32_t hold_packets = 4096;

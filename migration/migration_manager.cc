@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "tunnel/tunnel_config.h"
 #include "migration/qemu_backend.h"
+#include "migration/xen_backend.h"
 
 namespace hashi::mig {
 
@@ -53,9 +54,10 @@ Status MigrationManager::Start() {
 
 Result<std::unique_ptr<Hypervisor>> MigrationManager::DefaultHypervisor(const VmIdentity& vm, bool incoming,
                                                                         uint64_t id) {
-  if (options_.hypervisor != "qemu") return Status::Error("hypervisor '" + options_.hypervisor + "' is not built in");
+  if (options_.hypervisor == "xen") return MakeXenBackend(vm, incoming, Expand(options_.incoming, vm, id));
   QemuOptions q;
   q.qmp_path = Expand(options_.qmp_path, vm, id);
+  q.pause_before_switchover = options_.qemu_pause_before_switchover;
   q.incoming_uri = incoming ? Expand(options_.incoming, vm, id) : "";
   if (incoming && q.incoming_uri.empty()) {
     return Status::Error("this host has no --migration-incoming URI to receive VMs on");

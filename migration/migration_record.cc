@@ -56,7 +56,9 @@ std::string FormatReport(const MigrationRecord& r) {
                 r.vm.name.c_str(), r.role == Role::kSource ? "->" : "<-", r.peer.c_str(), PhaseName(r.phase),
                 r.error.empty() ? "" : ": ", r.error.c_str());
   out += b;
-  out += Field("total time", Ms(r.started_ns, r.ended_ns));
+  // Until the VM ran at the destination; a source's forwarding pointer may
+  // stay long after that.
+  out += Field("total time", Ms(r.started_ns, r.moved_ns != 0 ? r.moved_ns : r.ended_ns));
   if (r.role == Role::kSource) {
     out += Field("VM downtime (paused -> resumed)", Ms(r.paused_ns, r.resumed_ns));
     // What the switch saw: from the hold until the first held packet left.
@@ -69,7 +71,7 @@ std::string FormatReport(const MigrationRecord& r) {
   out += b;
   std::snprintf(b, sizeof b,
                 "  %-34s held %llu, flushed %llu, dropped %llu (expired %llu, overflow %llu), forwarded %llu\n",
-                "packets", static_cast<unsigned long long>(r.figures.held),
+                "packets at this switch", static_cast<unsigned long long>(r.figures.held),
                 static_cast<unsigned long long>(r.figures.flushed),
                 static_cast<unsigned long long>(r.figures.expired + r.figures.overflow),
                 static_cast<unsigned long long>(r.figures.expired),

@@ -66,6 +66,7 @@ struct MigrationRecord {
   uint64_t paused_ns = 0;       // source: the VM stopped; destination: switchover armed
   uint64_t resumed_ns = 0;      // source: Resumed received; destination: the VM runs here
   uint64_t hold_ns = 0;         // the port started holding (source)
+  uint64_t moved_ns = 0;        // the VM runs at the destination (source: Resumed received)
   HvEvent progress{HvEventKind::kProgress};
   MoveFigures figures;
   uint64_t announce_rounds = 0;

@@ -87,6 +87,8 @@ Status PortMover::CheckSource(const VmIdentity& vm, uint32_t tunnel_ofport) {
   return Status::Ok();
 }
 
+Status PortMover::HoldOnRefusal(uint32_t ofport) { return BindLocalAgain(ofport); }
+
 Status PortMover::Hold(uint32_t ofport) {
   auto move = MoveOf(ofport);
   if (!move.ok()) return move.status();
@@ -165,14 +167,18 @@ MoveFigures PortMover::Figures(uint32_t ofport) {
   const dp::MoveCounters c = it->second.move->Totals();
   MoveFigures f;
   f.held = c.held;
+  f.queued = c.queued;
   f.flushed = c.flushed;
   f.expired = c.expired;
   f.overflow = c.overflow;
   f.forwarded = c.forwarded;
   f.held_now = it->second.move->held_now();
-  if (c.first_flush_tsc != 0) {  // TSC -> steady clock
+  // The first packet that left after the hold: into the tunnel on a source,
+  // to the device on a destination. TSC -> steady clock.
+  const uint64_t first = c.first_tunnel_tsc != 0 ? c.first_tunnel_tsc : c.first_flush_tsc;
+  if (first != 0) {
     const uint64_t tsc_now = rte_rdtsc();
-    const uint64_t ago = c.first_flush_tsc < tsc_now ? (tsc_now - c.first_flush_tsc) * 1000000000.0 / rte_get_tsc_hz() : 0;
+    const uint64_t ago = first < tsc_now ? (tsc_now - first) * 1000000000.0 / rte_get_tsc_hz() : 0;
     f.first_flush_ns = SteadyNs() - ago;
   }
   return f;

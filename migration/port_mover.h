@@ -41,6 +41,7 @@ class PortMover : public SwitchSide {
   ~PortMover() override;
 
   Status CheckSource(const VmIdentity& vm, uint32_t tunnel_ofport) override;
+  Status HoldOnRefusal(uint32_t ofport) override;
   Status Hold(uint32_t ofport) override;
   Status BindRemote(uint32_t ofport, uint32_t tunnel_ofport) override;
   Status BindLocalAgain(uint32_t ofport) override;

@@ -65,10 +65,13 @@ Status QemuBackend::Start(const std::string& uri, const MigrationLimits& limits)
   auto caps = qmp_->Call("migrate-set-capabilities",
                          {{"capabilities",
                            {{{"capability", "events"}, {"state", true}},
-                            {{"capability", "pause-before-switchover"}, {"state", true}}}}});
+                            {{"capability", "pause-before-switchover"}, {"state", options_.pause_before_switchover}}}}});
   if (!caps.ok()) return caps.status();
-  nlohmann::json params = {{"downtime-limit", limits.downtime_limit_ms}};
-  if (limits.max_bandwidth_bps != 0) params["max-bandwidth"] = limits.max_bandwidth_bps / 8;  // bytes/s
+  // Both are set every time: QEMU keeps parameters from an earlier migration.
+  constexpr uint64_t kQemuDefaultBandwidth = 128ull << 20;  // bytes/s, QEMU 7.2's MAX_THROTTLE
+  nlohmann::json params = {{"downtime-limit", limits.downtime_limit_ms},
+                           {"max-bandwidth", limits.max_bandwidth_bps != 0 ? limits.max_bandwidth_bps / 8
+                                                                            : kQemuDefaultBandwidth}};
   if (auto p = qmp_->Call("migrate-set-parameters", params); !p.ok()) return p.status();
   if (auto m = qmp_->Call("migrate", {{"uri", uri}}); !m.ok()) return m.status();
   migrating_ = true;
@@ -77,6 +80,7 @@ Status QemuBackend::Start(const std::string& uri, const MigrationLimits& limits)
 }
 
 Status QemuBackend::Continue() {
+  if (!options_.pause_before_switchover) return Status::Ok();  // QEMU did not stop to wait
   if (!in_pre_switchover_) {  // STOP came first: go on the moment QEMU waits
     continue_pending_ = true;
     return Status::Ok();

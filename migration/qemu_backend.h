@@ -1,15 +1,17 @@
 // QemuBackend: the Hypervisor interface over QEMU's QMP (QEMU 7.2 names).
 //
-// Source: `migrate` with the `events` and `pause-before-switchover`
-// capabilities and the downtime and bandwidth limits. QEMU stops the VM
-// (STOP) and then waits in state `pre-switchover` for `migrate-continue`:
-// kPaused is reported at STOP, because from then on the vhost-user queues
-// are stopped and a packet sent to the VM is lost unless held; Continue()
-// sends `migrate-continue` as soon as QEMU is in `pre-switchover` (every
-// millisecond there is downtime). Progress comes from MIGRATION_PASS and
-// `query-migrate` (pass, RAM sent and remaining, dirty rate); `completed`
-// is kCompleted; `failed` is kFailed with QEMU's reason; after Cancel()
-// (`migrate_cancel`) QEMU restarts the VM and RESUME is kSourceResumed.
+// Source: `migrate` with the `events` capability and the downtime and
+// bandwidth limits. kPaused is reported at STOP: from then on the
+// vhost-user queues are stopped, and the port holds what they refuse
+// (SwitchSide::HoldOnRefusal), so hearing of STOP a few milliseconds late
+// loses nothing. With pause_before_switchover, QEMU also waits in state
+// `pre-switchover` until Continue() sends `migrate-continue`; every
+// millisecond there is downtime (here STOP to RESUME took 61 ms with the
+// pause, 4 ms without: docs/adr/0006-migration-switchover.md), so it is
+// off by default. Progress comes from MIGRATION_PASS and `query-migrate`
+// (pass, RAM sent and remaining, dirty rate); `completed` is kCompleted;
+// `failed` is kFailed with QEMU's reason; after Cancel() (`migrate_cancel`)
+// QEMU restarts the VM and RESUME is kSourceResumed.
 //
 // Destination: QEMU started with `-incoming defer` and the VM's vhost-user
 // device (it waits for hashi's device to connect before QMP answers), then
@@ -30,6 +32,7 @@ struct QemuOptions {
   std::string incoming_uri;  // destination: where QEMU listens (tcp:IP:PORT, unix:PATH)
   int connect_timeout_ms = 10000;
   uint32_t progress_interval_ms = 200;
+  bool pause_before_switchover = false;
 };
 
 class QemuBackend : public Hypervisor {

@@ -77,6 +77,8 @@ void SourceMigration::OnMessage(const PeerMessage& m, uint64_t now_ns) {
       }
       Enter(Phase::kPrecopy, now_ns, "reserved; pre-copy to " + incoming_uri_);
       deadline_ns_ = now_ns + settings_.precopy_timeout_ms * kMs;
+      if (Status s = sw_.HoldOnRefusal(rec_.vm.ofport); !s.ok()) return RollBack(now_ns, "guarding the port: " + s.message());
+      held_ = true;  // from now on a rollback binds the port Local again
       return;
     case MsgType::kRefused:
       if (rec_.phase == Phase::kReserve) return Fail(now_ns, rec_.peer + " refused: " + m.reason);
@@ -176,7 +178,6 @@ void SourceMigration::OnHypervisor(const HvEvent& e, uint64_t now_ns) {
 void SourceMigration::OnPaused(uint64_t now_ns) {
   rec_.paused_ns = now_ns;
   if (Status s = sw_.Hold(rec_.vm.ofport); !s.ok()) return RollBack(now_ns, "holding the port: " + s.message());
-  held_ = true;
   rec_.hold_ns = now_ns;
   Enter(Phase::kStop, now_ns, "VM paused; its port holds packets");
   armed_acked_ = false;
@@ -191,7 +192,7 @@ void SourceMigration::OnResumed(const PeerMessage& m, uint64_t now_ns) {
     return;
   }
   if (rec_.phase != Phase::kStop && rec_.phase != Phase::kResume) return;
-  rec_.resumed_ns = now_ns;
+  rec_.resumed_ns = rec_.moved_ns = now_ns;
   handed_over_ = true;
   Note(now_ns, "VM runs at " + rec_.peer);
   if (Status s = sw_.BindRemote(rec_.vm.ofport, tunnel_ofport_); !s.ok()) {

@@ -4,8 +4,10 @@
 //
 //   Check    the VM's port is Local here, the tunnel to the peer is up, the
 //            hypervisor can migrate it                   -> Prepare to peer
-//   Reserve  waits for Reserved (the incoming URI)       -> hypervisor Start
-//   Precopy  forwards progress; at the hypervisor's pause -> Hold the port,
+//   Reserve  waits for Reserved (the incoming URI)       -> hypervisor Start;
+//            the port's packets go through its hold ring from now on, so
+//            any the VM's stopped queues refuse wait instead of dropping
+//   Precopy  forwards progress; when the VM stops        -> Hold the port,
 //            SwitchoverArmed to peer, hypervisor Continue
 //   Stop     ... until the hypervisor has handed the VM over
 //   Resume   waits for Resumed (the VM runs at the peer) -> Remote binding:
@@ -72,7 +74,7 @@ class SourceMigration {
   MigrationSettings settings_;
   std::string incoming_uri_;
   uint64_t deadline_ns_ = 0;       // the current phase's timeout
-  bool held_ = false;              // the port is Hold
+  bool held_ = false;              // the port holds (or sends through its hold ring)
   bool handed_over_ = false;       // the hypervisor reported kCompleted
   bool armed_acked_ = false;
   bool commit_acked_ = false;

@@ -14,8 +14,9 @@ namespace hashi::mig {
 
 // A port move's figures, summed over the workers (dp::MoveCounters).
 struct MoveFigures {
-  uint64_t held = 0;
-  uint64_t flushed = 0;
+  uint64_t held = 0;           // waited (the port held, or older ones waited)
+  uint64_t queued = 0;         // passed through the hold ring (device backpressure)
+  uint64_t flushed = 0;        // left the ring to the device or the tunnel
   uint64_t expired = 0;
   uint64_t overflow = 0;
   uint64_t forwarded = 0;      // sent by the forwarding pointer (source)
@@ -30,6 +31,11 @@ class SwitchSide {
   // Source, step 1: the VM's port is bound Local here, and tunnel port
   // tunnel_ofport exists with its next hop resolved.
   virtual Status CheckSource(const VmIdentity& vm, uint32_t tunnel_ofport) = 0;
+  // Source, step 3: the port stays Local, but its packets go through its
+  // hold ring, so those the device refuses (the hypervisor stops the VM's
+  // queues when it stops the VM, before hashi hears of it) wait instead of
+  // being dropped.
+  virtual Status HoldOnRefusal(uint32_t ofport) = 0;
   // Source, step 4: Local -> Hold (the VM is paused).
   virtual Status Hold(uint32_t ofport) = 0;
   // Source, step 5: Hold -> Remote through tunnel_ofport: what was held is

@@ -41,7 +41,7 @@ ut_cleanup() {
   UT_PID=()
   [ -n "${UT_EXTRA_CLEANUP:-}" ] && $UT_EXTRA_CLEANUP
   for n in hA hB vmA vmB rt; do ip netns del "$(ut_ns $n)" 2>/dev/null; done
-  [ -n "$UT_WORK" ] && rm -rf "$UT_WORK"
+  [ -n "$UT_WORK" ] && [ -z "${UT_WORK_KEEP:-}" ] && rm -rf "$UT_WORK"
   true
 }
 
@@ -79,16 +79,18 @@ ut_hashi_args() {
        "--tunnel gre0:10:remote_ip=10.$other.0.1,key=$key"
 }
 
-# ut_start_hashi SIDE BIN LCORES MAIN_LCORE ARGS...: hashi in host SIDE's namespace.
+# ut_start_hashi SIDE BIN LCORES MAIN_LCORE ARGS...: hashi in host SIDE's namespace
+# (UT_EAL_EXTRA: more EAL arguments, e.g. --log-level=lib.vhost.config:debug).
 ut_start_hashi() {
   local side=$1 bin=$2 lcores=$3 main=$4
   shift 4
+  : > "$UT_WORK/h$side.log"  # a restarted host must not find the last one's "running"
   ip netns exec "$(ut_ns h$side)" "$bin" -l "$lcores" --main-lcore "$main" --file-prefix="hashi_${side}_$UT_ID" \
-    --no-pci --no-huge -m 512 --log-level='*:warning' -- "$@" --mgmt "$UT_WORK/$side.ctl" \
+    --no-pci --no-huge -m 512 ${UT_EAL_EXTRA:-} --log-level='*:warning' -- "$@" --mgmt "$UT_WORK/$side.ctl" \
     > "$UT_WORK/h$side.log" 2>&1 &
   UT_PID[h$side]=$!
   for _ in $(seq 100); do
-    grep -q "hashi: running" "$UT_WORK/h$side.log" && return 0
+    grep -q "hashi: running" "$UT_WORK/h$side.log" 2>/dev/null && return 0
     kill -0 "${UT_PID[h$side]}" 2>/dev/null || ut_fail "hashi on h$side exited at start-up"
     sleep 0.1
   done

@@ -88,7 +88,7 @@ TEST_F(SourceTest, SixStepsThenTheForwardingPointerGoesWhenQuiet) {
   hv_->Push(HvEventKind::kProgress, 2);
   m_->Poll(t_ += kMs);
   EXPECT_EQ(SentTypes(), (std::vector<MsgType>{MsgType::kPrecopyProgress, MsgType::kPrecopyProgress}));
-  EXPECT_EQ(sw_.binding[kPort], "local");
+  EXPECT_EQ(sw_.binding[kPort], "local+ring");  // refused packets wait from now on
   hv_->Push(HvEventKind::kPaused);
   m_->Poll(t_ += kMs);
   EXPECT_EQ(phase(), Phase::kStop);
@@ -195,6 +195,7 @@ TEST_F(SourceTest, HypervisorFailureDuringPrecopyRollsBack) {
   m_->Poll(t_ += kMs);
   EXPECT_EQ(phase(), Phase::kRolledBack);
   EXPECT_EQ(m_->record().error, "fake: scripted failure");
+  EXPECT_EQ(sw_.binding[kPort], "local");
 }
 
 TEST_F(SourceTest, PrecopyThatNeverConvergesTimesOut) {
