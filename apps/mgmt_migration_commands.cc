@@ -38,8 +38,16 @@ json RecordJson(const mig::MigrationRecord& r) {
   j["downtime_ms"] = Ms(r.paused_ns, r.resumed_ns);
   j["blackout_ms"] = Ms(r.hold_ns, r.figures.first_flush_ns);
   j["announce_rounds"] = r.announce_rounds;
+  // Absolute steady-clock times (CLOCK_MONOTONIC), to line up with other
+  // tools on the same host (benchmarks).
+  j["started_at_ns"] = r.started_ns;
+  j["paused_at_ns"] = r.paused_ns;
+  j["resumed_at_ns"] = r.resumed_ns;
+  j["first_flush_at_ns"] = r.figures.first_flush_ns;
   j["timeline"] = json::array();
-  for (const auto& t : r.timeline) j["timeline"].push_back({{"ms", Ms(r.started_ns, t.at_ns)}, {"what", t.what}});
+  for (const auto& t : r.timeline) {
+    j["timeline"].push_back({{"ms", Ms(r.started_ns, t.at_ns)}, {"at_ns", t.at_ns}, {"what", t.what}});
+  }
   j["report"] = mig::FormatReport(r);
   return j;
 }

@@ -14,6 +14,8 @@ packages=(
   libssl-dev openssl nlohmann-json3-dev  # OpenFlow over TLS (and test certificates); hashictl's JSON
   clang libclang-rt-14-dev xxd       # libFuzzer for the codec fuzzer; its seed corpus
   openvswitch-switch-dpdk tshark     # OVS-DPDK as a GRE peer and benchmark baseline; GRE on the wire
+  qemu-system-x86 busybox-static     # real VMs to migrate (TCG), and their initramfs (scripts/build_guest.sh)
+  python3-matplotlib                 # benchmark plots
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -4,10 +4,9 @@
 # client=1), with its memory in a shared memfd (no hugepages), INTx instead
 # of MSI-X (vectors=0: QEMU 7.2 under TCG crashes without it), QMP on a unix
 # socket and the serial console in a file. See shared/TESTBEDS.md.
-# guest_announce=off: after a migration QEMU would make the guest driver
-# announce itself through the control queue; under TCG with vhost-user that
-# left the destination guest spinning in virtnet_send_command (soft lockup).
-# hashi announces the VM from the switch instead.
+# QG_ANNOUNCE (default off): whether QEMU makes the guest driver announce
+# itself after a migration (guest_announce); hashi announces the VM from the
+# switch instead, the baseline of the benchmarks relies on the guest.
 #
 #   qg_start NAME SOCK QMP SERIAL MEM_MB [incoming] [KERNEL_ARGS...]
 #   qg_wait_ready SERIAL SECONDS      the guest's agent is up
@@ -33,7 +32,7 @@ qg_start() {
     -append "console=ttyS0 no_timer_check quiet $*" \
     -object "memory-backend-memfd,id=mem,size=${mem}M,share=on" -numa node,memdev=mem \
     -chardev "socket,id=c0,path=$sock,server=on,wait=off" -netdev vhost-user,id=n0,chardev=c0 \
-    -device "virtio-net-pci,netdev=n0,mac=02:00:00:00:00:02,vectors=0,guest_announce=off" \
+    -device "virtio-net-pci,netdev=n0,mac=02:00:00:00:00:02,vectors=0,guest_announce=${QG_ANNOUNCE:-off}" \
     -qmp "unix:$qmp,server=on,wait=off" -serial "file:$serial" $incoming \
     > "$serial.qemu" 2>&1 &
   QG_PID[$name]=$!

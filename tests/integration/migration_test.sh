@@ -22,7 +22,7 @@
 #    the guest runs at B (its heartbeat goes on).
 # QEMU 7.2 under TCG with vhost-user sometimes resumes the destination
 # guest broken (shared/TESTBEDS.md): that is detected by its heartbeat,
-# reported, and the whole migration retried once.
+# reported, and the whole migration retried (three attempts in all).
 # Usage: migration_test.sh HASHI HASHICTL
 set -uo pipefail
 hashi=$(readlink -f "$1")
@@ -30,7 +30,7 @@ UT_HASHICTL=$(readlink -f "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../../scripts/lib/underlay_testbed.sh"
 source "$here/../../scripts/lib/qemu_guest.sh"
-client_py="$here/../../scripts/lib/migration_client.py"
+source "$here/../../scripts/lib/migration_testbed.sh"
 
 ut_init
 qg_available || ut_skip "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86): no VM to migrate"
@@ -38,66 +38,7 @@ ut_topology
 qg_build
 UT_EXTRA_CLEANUP=qg_stop_all
 W=$UT_WORK
-GUEST_ARGS="hashi_ip=10.0.0.2/24"
-printf '%s\n' "in_port=1 actions=output:2" "in_port=2 actions=output:1" "in_port=10 actions=output:1" > "$W/flows.A"
-printf '%s\n' "in_port=10 actions=output:2" "in_port=2 actions=output:10" > "$W/flows.B"
-
-start_a() {
-  rm -f "$W/a.sock" "$W/qmpA-web1.sock" "$W/serial.A"
-  qg_start A "$W/a.sock" "$W/qmpA-web1.sock" "$W/serial.A" 256 $GUEST_ARGS
-  ut_start_hashi A "$hashi" 0,1 0 \
-    --port "client:1:net_af_packet_vmA_$UT_ID,iface=vm,qpairs=1" \
-    --port "web1:2:net_vhost_web1,iface=$W/a.sock,client=1" \
-    --uplink "wan:10.1.0.1/24:net_af_packet_wanA_$UT_ID,iface=wan,qpairs=1" --route default:10.1.0.254 \
-    --tunnel gre0:10:remote_ip=10.2.0.1,key=77 --flows "$W/flows.A" --listen ptcp:6653:127.0.0.1 \
-    --vm web1,ofport=2,mac=02:00:00:00:00:02,ip=10.0.0.2 --peer "hostB,endpoint=unix:$W/B.peer,tunnel=10" \
-    --qmp-path "$W/qmpA-{vm}.sock" --forward-quiet-ms 600000
-  qg_wait_ready "$W/serial.A" 90
-  ut_ping vmA 10.0.0.2 3
-}
-
-start_b() {
-  rm -f "$W/b.sock" "$W/qmpB-web1.sock" "$W/serial.B"
-  qg_start B "$W/b.sock" "$W/qmpB-web1.sock" "$W/serial.B" 256 incoming $GUEST_ARGS
-  ut_start_hashi B "$hashi" 0,1 1 \
-    --port "local:1:net_af_packet_vmB_$UT_ID,iface=vm,qpairs=1" \
-    --uplink "wan:10.2.0.1/24:net_af_packet_wanB_$UT_ID,iface=wan,qpairs=1" --route default:10.2.0.254 \
-    --tunnel gre0:10:remote_ip=10.1.0.1,key=77 --flows "$W/flows.B" --listen ptcp:6653:127.0.0.1 \
-    --migration-listen "punix:$W/B.peer" --migration-incoming "unix:$W/incoming-{vm}" \
-    --qmp-path "$W/qmpB-{vm}.sock" --vm-devargs "net_vhost_{vm},iface=$W/b.sock,client=1"
-}
-
-# traffic_start NAME / traffic_stop NAME: the client's measured streams.
-traffic_start() {
-  rm -f "$W/stop.$1"
-  ip netns exec "$(ut_ns vmA)" /usr/bin/python3 "$client_py" --ip 10.0.0.2 --stop "$W/stop.$1" \
-    --udp-pps 400 --seconds 240 > "$W/client.$1.json" 2> "$W/client.$1.err" &
-  TRAFFIC_PID=$!
-  sleep 2
-}
-traffic_stop() {
-  touch "$W/stop.$1"
-  wait "$TRAFFIC_PID" || ut_fail "the client failed: $(cat "$W/client.$1.err")"
-  echo "client ($1): $(/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("timeline"); print(json.dumps(d))' "$W/client.$1.json")"
-}
-
-# check_client NAME: nothing lost, reordered or corrupted.
-check_client() {
-  /usr/bin/python3 - "$W/client.$1.json" <<'PY' || ut_fail "the client saw loss, reordering or a broken TCP stream ($1)"
-import json, sys
-d = json.load(open(sys.argv[1]))
-u, p, t = d["udp"], d["ping"], d["tcp"]
-problems = []
-if u["lost"] or u["reordered"] or u["duplicates"]:
-    problems.append("UDP lost %d (first %s), reordered %d, duplicates %d" % (u["lost"], u["lost_first"], u["reordered"], u["duplicates"]))
-if p["lost"] != 0:
-    problems.append("ping lost %d of %d" % (p["lost"], p["sent"]))
-if not t["ok"]:
-    problems.append("TCP: %s (sent %d, echoed %d)" % (t["error"] or "incomplete", t["sent"], t["echoed"]))
-for x in problems: print("  " + x)
-sys.exit(1 if problems else 0)
-PY
-}
+mt_init hashi 256 "hashi_ip=10.0.0.2/24"
 
 echo "== 1. the destination's hashi dies during pre-copy: rollback, nothing lost"
 start_a
@@ -145,15 +86,16 @@ migrate_once() {  # $1: attempt; returns 3 when the destination guest froze
 
 echo "== 2. hashictl migrate web1 --to hostB under traffic"
 attempt=1
-migrate_once 1
-rc=$?
-if [ $rc = 3 ]; then  # start over from a fresh source, once
+while true; do
+  migrate_once $attempt
+  rc=$?
+  [ $rc = 3 ] || break
+  [ $attempt -lt 3 ] || ut_fail "the destination guest broke after RESUME in 3 attempts"
   for h in hA hB; do kill "${UT_PID[$h]}" 2>/dev/null; wait "${UT_PID[$h]}" 2>/dev/null; unset "UT_PID[$h]"; done
   qg_stop_all
-  start_a
-  attempt=2
-  migrate_once 2 || ut_fail "the destination guest froze again after RESUME"
-fi
+  attempt=$((attempt + 1))
+  start_a  # start over from a fresh source
+done
 id=$(ut_json_get A "migration-show" "d[0]['id']")
 ut_ctl A migration show "$id"
 ut_json_get A "migration-show $id" "d['packets']" > "$W/packets.A"
