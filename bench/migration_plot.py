@@ -32,14 +32,16 @@ def timeline(client_path, source_path, out):
     ax2.plot(xs, [r if r is not None else float("nan") for r in tl["udp_rtt_ms"]], ".", ms=3, color="tab:red")
     ax2.set_ylabel("round trip (ms)")
     ax2.set_xlabel("seconds since the client started")
-    marks = [("precopy", "pre-copy"), ("stop:", "VM stopped, held"), ("VM runs at", "runs at B"), ("cleanup", "flushed")]
+    marks = [("precopy", "pre-copy"), ("stop:", "VM stopped, held"), ("VM runs at", "runs at B, flushed")]
+    heights = [0.95, 0.7, 0.45]
     for entry in s["timeline"]:
-        for key, label in marks:
+        for n, (key, label) in enumerate(marks):
             if key in entry["what"]:
                 x = entry["at_ns"] / 1e9 - t0
                 for ax in (ax1, ax2):
                     ax.axvline(x, color="gray", ls="--", lw=0.8)
-                ax1.annotate(label, (x, ax1.get_ylim()[1] * 0.9), rotation=90, fontsize=8, ha="right")
+                ax1.annotate(label, (x, ax1.get_ylim()[1] * heights[n]), fontsize=8, ha="left",
+                             xytext=(3, 0), textcoords="offset points")
                 break
     fig.suptitle("hashi: one live migration under traffic (UDP 400/s, ping 100/s, TCP), measured at the client")
     fig.tight_layout()

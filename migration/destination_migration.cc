@@ -24,13 +24,6 @@ DestinationMigration::DestinationMigration(const PeerMessage& prepare, std::stri
   rec_.phase = Phase::kReserve;
 }
 
-void DestinationMigration::Enter(Phase p, uint64_t now_ns, const std::string& what) {
-  rec_.phase = p;
-  Note(now_ns, std::string(PhaseName(p)) + ": " + what);
-  HASHI_LOG_INFO("migration", "%llu %s <- %s: %s: %s", static_cast<unsigned long long>(rec_.id),
-                 rec_.vm.name.c_str(), rec_.peer.c_str(), PhaseName(p), what.c_str());
-}
-
 void DestinationMigration::Reply(MsgType t, uint64_t now_ns, MsgType acked) {
   PeerMessage m;
   m.type = t;

@@ -28,30 +28,24 @@
 
 namespace hashi::mig {
 
-class DestinationMigration {
+class DestinationMigration : public MigrationSide {
  public:
   DestinationMigration(const PeerMessage& prepare, std::string peer, std::unique_ptr<Hypervisor> hv,
                        SwitchSide& sw, PeerSend send, const MigrationSettings& settings);
 
   // Step 2: reserves and answers Reserved or Refused.
-  void Start(uint64_t now_ns);
-  void OnMessage(const PeerMessage& m, uint64_t now_ns);
-  void OnPeerLost(uint64_t now_ns);
+  void Start(uint64_t now_ns) override;
+  void OnMessage(const PeerMessage& m, uint64_t now_ns) override;
+  void OnPeerLost(uint64_t now_ns) override;
   // Hypervisor events, resends, announcement rounds, timeouts.
-  void Poll(uint64_t now_ns);
-
-  bool finished() const { return Finished(rec_.phase); }
-  const MigrationRecord& record() const { return rec_; }
+  void Poll(uint64_t now_ns) override;
 
  private:
-  void Enter(Phase p, uint64_t now_ns, const std::string& what);
-  void Note(uint64_t now_ns, const std::string& what) { rec_.timeline.push_back({now_ns, what}); }
   void OnVmResumed(uint64_t now_ns);
   void RollBack(uint64_t now_ns, const std::string& why);
   void Reply(MsgType t, uint64_t now_ns, MsgType acked = MsgType::kAbort);
   void Finish(uint64_t now_ns, Phase end);
 
-  MigrationRecord rec_;
   uint32_t source_ip_;
   std::unique_ptr<Hypervisor> hv_;
   SwitchSide& sw_;

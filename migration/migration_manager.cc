@@ -109,14 +109,14 @@ Result<uint64_t> MigrationManager::Migrate(const std::string& vm_name, const std
   settings.limits = limits;
   Active a;
   a.peer_endpoint = *NormalizePeerEndpoint(peer->endpoint);
-  a.source = std::make_unique<SourceMigration>(
+  a.side = std::make_unique<SourceMigration>(
       id, vm->second, peer->name, peer->tunnel_ofport, local_ip, std::move(hv).value(), mover_,
       [this, id](const PeerMessage& m) { return SendFor(id, m); }, settings);
   Active& slot = active_[id] = std::move(a);
   auto conn = link_.ConnectTo(slot.peer_endpoint);
   if (conn.ok()) slot.conn = *conn;
-  slot.source->Start(now_ns_);
-  if (!conn.ok()) slot.source->OnPeerLost(now_ns_);
+  slot.side->Start(now_ns_);
+  if (!conn.ok()) slot.side->OnPeerLost(now_ns_);
   return id;
 }
 
@@ -125,7 +125,7 @@ bool MigrationManager::SendFor(uint64_t id, const PeerMessage& m) {
   if (it == active_.end()) return false;
   Active& a = it->second;
   if (link_.Send(a.conn, m)) return true;
-  if (!a.source) return false;  // a destination answers on the connection it was reached by
+  if (!a.source()) return false;  // a destination answers on the connection it was reached by
   auto conn = link_.ConnectTo(a.peer_endpoint);
   if (!conn.ok()) return false;
   a.conn = *conn;
@@ -136,12 +136,8 @@ void MigrationManager::OnPeerMessage(PeerLink::ConnId conn, const PeerMessage& m
   auto it = active_.find(m.migration_id);
   if (it != active_.end()) {
     Active& a = it->second;
-    if (a.destination) {
-      a.conn = conn;  // answer where the source is now
-      a.destination->OnMessage(m, now_ns_);
-    } else {
-      a.source->OnMessage(m, now_ns_);
-    }
+    if (!a.source()) a.conn = conn;  // a destination answers where the source is now
+    a.side->OnMessage(m, now_ns_);
     return;
   }
   PeerMessage reply;
@@ -164,11 +160,11 @@ void MigrationManager::OnPeerMessage(PeerLink::ConnId conn, const PeerMessage& m
     Active a;
     a.conn = conn;
     const uint64_t id = m.migration_id;
-    a.destination = std::make_unique<DestinationMigration>(
+    a.side = std::make_unique<DestinationMigration>(
         m, from, std::move(hv).value(), mover_, [this, id](const PeerMessage& r) { return SendFor(id, r); },
         options_.settings);
     active_[id] = std::move(a);
-    active_[id].destination->Start(now_ns_);
+    active_[id].side->Start(now_ns_);
     return;
   }
   // A migration this host no longer runs: answer what can be answered.
@@ -183,7 +179,7 @@ void MigrationManager::OnPeerClosed(PeerLink::ConnId conn, const std::string& re
   for (auto& [id, a] : active_) {
     if (a.conn != conn) continue;
     HASHI_LOG_INFO("migration", "%llu: peer connection lost: %s", static_cast<unsigned long long>(id), reason.c_str());
-    if (a.source) a.source->OnPeerLost(now_ns_); else a.destination->OnPeerLost(now_ns_);
+    a.side->OnPeerLost(now_ns_);
   }
 }
 
@@ -192,8 +188,8 @@ void MigrationManager::Poll(uint64_t now_ns) {
   link_.Poll(now_ns, *this);
   std::vector<uint64_t> done;
   for (auto& [id, a] : active_) {
-    if (a.source) a.source->Poll(now_ns); else a.destination->Poll(now_ns);
-    if (a.finished()) done.push_back(id);
+    a.side->Poll(now_ns);
+    if (a.side->finished()) done.push_back(id);
   }
   for (uint64_t id : done) Retire(id);
   mover_.Poll(now_ns);

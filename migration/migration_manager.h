@@ -58,12 +58,11 @@ class MigrationManager : public PeerLink::Sink {
 
  private:
   struct Active {
-    std::unique_ptr<SourceMigration> source;
-    std::unique_ptr<DestinationMigration> destination;
+    std::unique_ptr<MigrationSide> side;
     PeerLink::ConnId conn = 0;
-    std::string peer_endpoint;  // source: where to reconnect
-    const MigrationRecord& record() const { return source ? source->record() : destination->record(); }
-    bool finished() const { return source ? source->finished() : destination->finished(); }
+    std::string peer_endpoint;  // source: where to reconnect ("" for a destination)
+    const MigrationRecord& record() const { return side->record(); }
+    bool source() const { return !peer_endpoint.empty(); }
   };
   Result<std::unique_ptr<Hypervisor>> DefaultHypervisor(const VmIdentity& vm, bool incoming, uint64_t id);
   // Sends on the migration's connection, reconnecting a source's if it broke.

@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "common/log.h"
+
 namespace hashi::mig {
 
 const char* PhaseName(Phase p) {
@@ -83,6 +85,13 @@ std::string FormatReport(const MigrationRecord& r) {
     out += b;
   }
   return out;
+}
+
+void MigrationSide::Enter(Phase p, uint64_t now_ns, const std::string& what) {
+  rec_.phase = p;
+  Note(now_ns, std::string(PhaseName(p)) + ": " + what);
+  HASHI_LOG_INFO("migration", "%llu %s %s %s: %s: %s", static_cast<unsigned long long>(rec_.id), rec_.vm.name.c_str(),
+                 rec_.role == Role::kSource ? "->" : "<-", rec_.peer.c_str(), PhaseName(p), what.c_str());
 }
 
 }  // namespace hashi::mig

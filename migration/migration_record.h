@@ -76,4 +76,28 @@ struct MigrationRecord {
 // The report `hashictl migrate` prints at the end (several lines).
 std::string FormatReport(const MigrationRecord& r);
 
+// MigrationSide: one side of one migration as the manager drives it (the
+// source's and the destination's state machines), on the control thread;
+// every call takes the time.
+class MigrationSide {
+ public:
+  virtual ~MigrationSide() = default;
+  virtual void Start(uint64_t now_ns) = 0;
+  virtual void OnMessage(const PeerMessage& m, uint64_t now_ns) = 0;
+  // The connection to the peer broke.
+  virtual void OnPeerLost(uint64_t now_ns) = 0;
+  // Hypervisor events, resends, timers.
+  virtual void Poll(uint64_t now_ns) = 0;
+
+  bool finished() const { return Finished(rec_.phase); }
+  const MigrationRecord& record() const { return rec_; }
+
+ protected:
+  // Enters phase p: timeline and log.
+  void Enter(Phase p, uint64_t now_ns, const std::string& what);
+  void Note(uint64_t now_ns, const std::string& what) { rec_.timeline.push_back({now_ns, what}); }
+
+  MigrationRecord rec_;
+};
+
 }  // namespace hashi::mig

@@ -24,13 +24,6 @@ SourceMigration::SourceMigration(uint64_t id, VmIdentity vm, std::string peer, u
   rec_.peer = std::move(peer);
 }
 
-void SourceMigration::Enter(Phase p, uint64_t now_ns, const std::string& what) {
-  rec_.phase = p;
-  Note(now_ns, std::string(PhaseName(p)) + ": " + what);
-  HASHI_LOG_INFO("migration", "%llu %s -> %s: %s: %s", static_cast<unsigned long long>(rec_.id),
-                 rec_.vm.name.c_str(), rec_.peer.c_str(), PhaseName(p), what.c_str());
-}
-
 void SourceMigration::Send(MsgType t, uint64_t now_ns) {
   PeerMessage m;
   m.type = t;

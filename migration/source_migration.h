@@ -37,25 +37,20 @@ namespace hashi::mig {
 // connection): the caller retries or times out.
 using PeerSend = std::function<bool(const PeerMessage&)>;
 
-class SourceMigration {
+class SourceMigration : public MigrationSide {
  public:
   SourceMigration(uint64_t id, VmIdentity vm, std::string peer, uint32_t tunnel_ofport, uint32_t local_ip,
                   std::unique_ptr<Hypervisor> hv, SwitchSide& sw, PeerSend send, const MigrationSettings& settings);
 
   // Steps 1 and 2: checks, then asks the peer to reserve.
-  void Start(uint64_t now_ns);
-  void OnMessage(const PeerMessage& m, uint64_t now_ns);
+  void Start(uint64_t now_ns) override;
+  void OnMessage(const PeerMessage& m, uint64_t now_ns) override;
   // The connection to the peer broke.
-  void OnPeerLost(uint64_t now_ns);
+  void OnPeerLost(uint64_t now_ns) override;
   // Hypervisor events, resends, timeouts, the forwarding pointer's quiet time.
-  void Poll(uint64_t now_ns);
-
-  bool finished() const { return Finished(rec_.phase); }
-  const MigrationRecord& record() const { return rec_; }
+  void Poll(uint64_t now_ns) override;
 
  private:
-  void Enter(Phase p, uint64_t now_ns, const std::string& what);
-  void Note(uint64_t now_ns, const std::string& what) { rec_.timeline.push_back({now_ns, what}); }
   void OnHypervisor(const HvEvent& e, uint64_t now_ns);
   void OnPaused(uint64_t now_ns);
   void OnResumed(const PeerMessage& m, uint64_t now_ns);
@@ -65,7 +60,6 @@ class SourceMigration {
   void Send(MsgType t, uint64_t now_ns);
   void Finish(uint64_t now_ns, Phase end);
 
-  MigrationRecord rec_;
   uint32_t tunnel_ofport_;
   uint32_t local_ip_;
   std::unique_ptr<Hypervisor> hv_;
