@@ -107,11 +107,13 @@ unsigned Executor::DrainBatchToDevice(const PortBinding& b, PortMove& move) {
   }
   const uint16_t want = static_cast<uint16_t>(n - expired);
   uint16_t sent;
-  if (!b.admin_up) {
+  if (!b.admin_up) {  // dropped as any output to a down port is, not flushed
     rte_pktmbuf_free_bulk(pkts, want);
     Bump(ctx_.stats.drops[static_cast<int>(DropReason::kPortDown)], want);
-    sent = want;
-  } else if ((ctx_.own_txq_ports >> b.eth_port) & 1) {
+    move.Release(ctx_.index, n);
+    return n;
+  }
+  if ((ctx_.own_txq_ports >> b.eth_port) & 1) {
     if (ctx_.tx_dirty & (1u << b.eth_port)) FlushTx(ctx_);  // nothing queued earlier may follow
     sent = rte_eth_tx_burst(b.eth_port, ctx_.txq, pkts, want);
     for (uint16_t i = sent; i < want; ++i) bytes -= rte_pktmbuf_pkt_len(pkts[i]);
@@ -144,15 +146,15 @@ void Executor::DrainToTunnel(const PortBinding& b, PortMove& move) {
         Bump(c.expired);
         continue;
       }
+      if (!b.admin_up) {
+        DropMbuf(h[i].m, DropReason::kPortDown);
+        continue;
+      }
       Bump(c.flushed);
       Bump(c.forwarded);
       if (c.first_flush_tsc == 0) Bump(c.first_flush_tsc, now);
       if (c.first_tunnel_tsc == 0) Bump(c.first_tunnel_tsc, now);
-      if (!b.admin_up) {
-        DropMbuf(h[i].m, DropReason::kPortDown);
-      } else {
-        DeliverTunnel(b.remote_tunnel, h[i].m, b.remote_key);
-      }
+      DeliverTunnel(b.remote_tunnel, h[i].m, b.remote_key);
     }
     move.Release(ctx_.index, n);
   }
