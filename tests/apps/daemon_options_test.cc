@@ -89,6 +89,28 @@ TEST(DaemonOptions, TunnelsAndUnderlayFromFlagsAndConfig) {
   EXPECT_EQ(o->neighbor_aging_sec, 60u);
 }
 
+TEST(DaemonOptions, MigrationFromFlagsAndConfig) {
+  const std::string path = ::testing::TempDir() + "/hashi-migration.conf";
+  {
+    std::ofstream out(path);
+    out << "vm db1,ofport=3,mac=02:00:00:00:00:03\n"
+        << "migration-listen ptcp:7000\n"
+        << "hold-ms 500\n";
+  }
+  auto o = ParseDaemonOptions({"--port", "vm:1:net_null0", "--vm", "web1,ofport=1,mac=02:00:00:00:00:01,ip=10.0.0.1",
+                               "--peer", "hostB,endpoint=tcp:10.2.0.1,tunnel=10", "--config", path});
+  ASSERT_TRUE(o.ok()) << o.error();
+  ASSERT_EQ(o->migration.vms.size(), 2u);
+  EXPECT_EQ(o->migration.vms[1].name, "db1");
+  ASSERT_EQ(o->migration.peers.size(), 1u);
+  EXPECT_EQ(o->migration.peers[0].tunnel_ofport, 10u);
+  EXPECT_EQ(o->migration.listen, "ptcp:7000");
+  EXPECT_EQ(o->migration.hold_ms, 500u);
+  auto bad = ParseDaemonOptions({"--port", "vm:1:net_null0", "--vm", "web1,ofport=1"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().find("needs ofport= and mac="), std::string::npos) << bad.error();
+}
+
 TEST(DaemonOptions, BadTunnelSettingsAreClear) {
   auto err = [](std::vector<std::string> a) {
     a.insert(a.begin(), {"--port", "vm:1:net_null0"});

@@ -91,7 +91,9 @@ TEST_F(PortMoveTest, ARefusingDeviceKeepsThemHeldAndInOrder) {
   uint16_t next = 20;
   for (int loop = 0; loop < 20 && (loop < 3 || move_->held_now() != 0); ++loop) {
     Drain();
-    if (loop == 0) EXPECT_GT(move_->held_now(), 0u) << "the device took everything: nothing tested";
+    if (loop == 0) {
+      EXPECT_GT(move_->held_now(), 0u) << "the device took everything: nothing tested";
+    }
     if (loop < 3) {  // newer packets while the device is still backed up
       RunNumbered(next, 4);
       next += 4;

@@ -80,7 +80,7 @@ TEST_F(QemuBackendTest, ClientNegotiatesAndReportsErrors) {
   auto bad = (*c)->Call("no-such-command");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().find("no-such-command"), std::string::npos) << bad.error();
-  (*c)->Call("stop");
+  ASSERT_TRUE((*c)->Call("stop").ok());
   bool stop_seen = false;
   for (int i = 0; i < 100 && !stop_seen; ++i) {
     for (const auto& e : (*c)->TakeEvents()) stop_seen |= e.name == "STOP";
