@@ -42,8 +42,8 @@ void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
       return DeliverTunnel(b.remote_tunnel, m, b.remote_key);
     case BindingKind::kLocal:  // a move still attached: through the ring, so the device may push back
       if (b.move != nullptr) {
-        const bool behind = b.move->pending(ctx_.index);
-        if (behind || b.hold_all) return HoldPacket(*b.move, m, behind);
+        if (b.hold_all) return HoldPacket(*b.move, m, false);
+        if (b.move->pending(ctx_.index)) return HoldPacket(*b.move, m, true);  // behind what still waits
       }
       return QueueTx(b.eth_port, m);
     case BindingKind::kTunnel:  // up tunnels take the fast path

@@ -54,8 +54,10 @@ struct HeldPacket {
 };
 
 struct alignas(64) MoveCounters {
-  uint64_t held;             // packets that waited: the port was Hold, or older ones were waiting
-  uint64_t queued;           // packets that only passed through the ring (Local, device backpressure)
+  uint64_t held;             // packets that waited: the port was Hold, or a settling or Remote
+                             // binding still had older ones
+  uint64_t queued;           // packets that passed through the ring of a Local binding (device
+                             // backpressure); what the device refused waited there too
   uint64_t flushed;          // packets sent on from the ring (held or queued)
   uint64_t expired;          // held packets dropped as older than max_ms
   uint64_t overflow;         // packets dropped because max_packets were held

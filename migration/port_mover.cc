@@ -68,6 +68,7 @@ Result<dp::PortMove*> PortMover::MoveOf(uint32_t ofport) {
   }
   m.idle_since_ns = 0;
   m.draining = false;
+  m.guard = false;
   return m.move.get();
 }
 
@@ -87,7 +88,11 @@ Status PortMover::CheckSource(const VmIdentity& vm, uint32_t tunnel_ofport) {
   return Status::Ok();
 }
 
-Status PortMover::HoldOnRefusal(uint32_t ofport) { return BindLocalAgain(ofport); }
+Status PortMover::HoldOnRefusal(uint32_t ofport) {
+  HASHI_RETURN_IF_ERROR(BindLocalAgain(ofport));
+  moves_[ofport].guard = true;  // the VM may stop any moment: keep the ring until the migration decides
+  return Status::Ok();
+}
 
 Status PortMover::Hold(uint32_t ofport) {
   auto move = MoveOf(ofport);
@@ -192,7 +197,7 @@ void PortMover::Poll(uint64_t now_ns) {
     Moving& m = it->second;
     ++it;  // Settle may erase m
     const dp::PortBinding* b = datapath_.ports()->Find(ofport);
-    if (b != nullptr && b->kind == dp::BindingKind::kLocal) Settle(ofport, m, now_ns);
+    if (b != nullptr && b->kind == dp::BindingKind::kLocal && !m.guard) Settle(ofport, m, now_ns);
   }
 }
 

@@ -66,6 +66,7 @@ class PortMover : public SwitchSide {
     std::unique_ptr<dp::PortMove> move;
     uint64_t idle_since_ns = 0;  // nothing held since then (0: held something at the last look)
     bool draining = false;       // hold_all cleared: waiting for the rings to empty
+    bool guard = false;          // a source in pre-copy relies on it (HoldOnRefusal): never settled
   };
   // The port's move, made on first use.
   Result<dp::PortMove*> MoveOf(uint32_t ofport);

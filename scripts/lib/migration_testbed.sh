@@ -15,7 +15,7 @@
 #
 #   mt_init MODE MEM_MB "GUEST_ARGS"   files and settings
 #   start_a / start_b                  QEMU then hashi, per host
-#   traffic_start NAME / traffic_stop NAME / check_client NAME
+#   traffic_start NAME / traffic_stop NAME / check_client NAME / switch_drops SIDE
 
 mt_init() {
   MT_MODE=$1 MT_MEM=$2 GUEST_ARGS=$3
@@ -53,6 +53,12 @@ start_b() {
     --port "local:1:net_af_packet_vmB_$UT_ID,iface=vm,qpairs=1" \
     --uplink "wan:10.2.0.1/24:net_af_packet_wanB_$UT_ID,iface=wan,qpairs=1" --route default:10.2.0.254 \
     --tunnel gre0:10:remote_ip=10.1.0.1,key=77 --listen ptcp:6653:127.0.0.1 "${extra[@]}"
+}
+
+# switch_drops SIDE: packets host SIDE's hashi dropped for reasons that could
+# hit the VM's traffic (not the namespaces' own chatter).
+switch_drops() {
+  ut_json_get "$1" stats "sum(v for k, v in d['drops'].items() if k in ('tx_full', 'hold_overflow', 'hold_expired', 'port_reserved', 'no_such_port', 'port_down', 'tunnel_unknown', 'tunnel_too_big', 'tunnel_arp_queue_full', 'underlay_queue_full', 'no_buffer'))"
 }
 
 # traffic_start NAME / traffic_stop NAME: the client's measured streams.

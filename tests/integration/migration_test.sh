@@ -43,6 +43,7 @@ mt_init hashi 256 "hashi_ip=10.0.0.2/24"
 echo "== 1. the destination's hashi dies during pre-copy: rollback, nothing lost"
 start_a
 start_b
+drops_before=$(switch_drops A)
 traffic_start kill
 ut_ctl A migrate web1 --to hostB --max-bandwidth 20M > "$W/migrate.kill.txt" 2>&1 &
 migrate_pid=$!
@@ -54,6 +55,7 @@ cat "$W/migrate.kill.txt"
 grep -q "rolled-back" "$W/migrate.kill.txt" || ut_fail "A did not report a rollback"
 sleep 2
 traffic_stop kill
+[ "$(switch_drops A)" = "$drops_before" ] || ut_fail "A dropped packets during the rollback: $(ut_ctl A stats | grep drops:)"
 check_client kill
 beats=$(qg_beats "$W/serial.A"); sleep 1
 [ "$(qg_beats "$W/serial.A")" -gt "$beats" ] || ut_fail "the guest stopped running at A after the rollback"
@@ -66,6 +68,8 @@ migrate_once() {  # $1: attempt; returns 3 when the destination guest froze
   ip netns exec "$(ut_ns hA)" timeout 120 ovs-ofctl -O OpenFlow13 monitor tcp:127.0.0.1:6653 > "$W/of.A" 2>&1 &
   ip netns exec "$(ut_ns hB)" timeout 120 ovs-ofctl -O OpenFlow13 monitor tcp:127.0.0.1:6653 > "$W/of.B" 2>&1 &
   sleep 0.5
+  local drops_a drops_b
+  drops_a=$(switch_drops A) drops_b=$(switch_drops B)
   traffic_start "move$1"
   ut_ctl A migrate web1 --to hostB > "$W/migrate.$1.txt" 2>&1
   local rc=$?
@@ -80,6 +84,9 @@ migrate_once() {  # $1: attempt; returns 3 when the destination guest froze
     return 3
   fi
   traffic_stop "move$1"
+  # The switches themselves drop nothing of the VM's traffic, whatever the guest does.
+  [ "$(switch_drops A)" = "$drops_a" ] && [ "$(switch_drops B)" = "$drops_b" ] ||
+    ut_fail "a switch dropped packets during the migration: A $(ut_ctl A stats | grep drops:), B $(ut_ctl B stats | grep drops:)"
   check_client "move$1"
   return 0
 }

@@ -140,6 +140,28 @@ TEST_F(PortMoverTest, RollbackDeliversHeldLocallyThenSettles) {
   EXPECT_EQ(mover_->Figures(kVm).flushed, 6u);
 }
 
+// During pre-copy the source's ring is a guard against the VM stopping at
+// any moment: it must not be settled away however long it stays idle.
+TEST_F(PortMoverTest, APreCopyGuardIsNeverSettled) {
+  ASSERT_TRUE(mover_->HoldOnRefusal(kVm).ok());
+  for (uint64_t t = 1; t <= 5; ++t) {
+    mover_->Poll(t * 1000000000ull);
+    dp_->PollOnce(0);
+  }
+  EXPECT_EQ(mover_->moving(), 1u);
+  ASSERT_NE(dp_->ports()->Find(kVm)->move, nullptr);
+  Send(0, 2);
+  dp_->PollOnce(0);
+  EXPECT_EQ(mover_->Figures(kVm).queued, 2u);  // through the ring
+  EXPECT_EQ(vm_->TakeSent().size(), 2u);
+  ASSERT_TRUE(mover_->BindLocalAgain(kVm).ok());  // rolled back: now it may settle
+  for (uint64_t t = 6; t <= 9 && mover_->moving() != 0; ++t) {
+    mover_->Poll(t * 1000000000ull);
+    dp_->PollOnce(0);
+  }
+  EXPECT_EQ(mover_->moving(), 0u);
+}
+
 TEST_F(PortMoverTest, DestinationReservesThenGoesLocal) {
   VmIdentity in = vm_id_;
   in.name = "db1";
