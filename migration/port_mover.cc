@@ -94,38 +94,31 @@ Status PortMover::HoldOnRefusal(uint32_t ofport) {
   return Status::Ok();
 }
 
-Status PortMover::Hold(uint32_t ofport) {
+Status PortMover::BindMoving(uint32_t ofport, dp::BindingKind kind, const std::function<void(dp::PortBinding&)>& edit) {
   auto move = MoveOf(ofport);
   if (!move.ok()) return move.status();
   return ports_.UpdateBinding(ofport, [&](dp::PortBinding& b) {
-    b.kind = dp::BindingKind::kHold;
+    b.kind = kind;
     b.move = *move;
+    if (edit) edit(b);
     return Status::Ok();
   });
 }
 
+Status PortMover::Hold(uint32_t ofport) { return BindMoving(ofport, dp::BindingKind::kHold); }
+
 Status PortMover::BindRemote(uint32_t ofport, uint32_t tunnel_ofport) {
-  auto move = MoveOf(ofport);
-  if (!move.ok()) return move.status();
   const tun::TunnelEntry* t = datapath_.tunnels()->FindByOfport(tunnel_ofport);
-  return ports_.UpdateBinding(ofport, [&](dp::PortBinding& b) {
-    b.kind = dp::BindingKind::kRemote;
+  // The move stays attached: it counts the pointer's packets until the port goes.
+  return BindMoving(ofport, dp::BindingKind::kRemote, [&](dp::PortBinding& b) {
     b.remote_tunnel = tunnel_ofport;
     b.remote_key = t != nullptr ? t->key : 0;
-    b.move = *move;  // counts the pointer's packets until the port goes
-    return Status::Ok();
   });
 }
 
 Status PortMover::BindLocalAgain(uint32_t ofport) {
-  auto move = MoveOf(ofport);
-  if (!move.ok()) return move.status();
-  return ports_.UpdateBinding(ofport, [&](dp::PortBinding& b) {
-    b.kind = dp::BindingKind::kLocal;
-    b.move = *move;  // held packets first, and the device may push back
-    b.hold_all = true;
-    return Status::Ok();
-  });
+  // Held packets first, and the device may push back.
+  return BindMoving(ofport, dp::BindingKind::kLocal, [](dp::PortBinding& b) { b.hold_all = true; });
 }
 
 Status PortMover::RemovePort(uint32_t ofport) {

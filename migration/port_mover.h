@@ -70,6 +70,8 @@ class PortMover : public SwitchSide {
   };
   // The port's move, made on first use.
   Result<dp::PortMove*> MoveOf(uint32_t ofport);
+  // Binds ofport as kind with its move attached; edit sets what else kind needs.
+  Status BindMoving(uint32_t ofport, dp::BindingKind kind, const std::function<void(dp::PortBinding&)>& edit = {});
   // Detaches a settled Local binding's move in two steps (see above).
   void Settle(uint32_t ofport, Moving& m, uint64_t now_ns);
   Result<std::string> NameOf(uint32_t ofport) const;
