@@ -20,7 +20,7 @@ enum Field : uint16_t {
   kFSentBytes = 10,
   kFRemainingBytes = 11,
   kFDirtyRate = 12,
-  kFResumeToLocal = 13,
+  // 13 was a resume-to-Local time never filled in; keep it unused.
   kFHeldAtDestination = 14,
   kFAcked = 15,
 };
@@ -95,7 +95,6 @@ void EncodePeerMessage(const PeerMessage& m, std::vector<uint8_t>& out) {
       PutField(out, kFDirtyRate, m.dirty_rate_bps, 8);
       break;
     case MsgType::kResumed:
-      PutField(out, kFResumeToLocal, m.resume_to_local_us, 8);
       PutField(out, kFHeldAtDestination, m.held_at_destination, 8);
       break;
     case MsgType::kAck:
@@ -165,7 +164,6 @@ Result<PeerMessage> DecodePeerMessage(const uint8_t* buf, size_t len) {
       case kFSentBytes: s = number(8, &m.sent_bytes); break;
       case kFRemainingBytes: s = number(8, &m.remaining_bytes); break;
       case kFDirtyRate: s = number(8, &m.dirty_rate_bps); break;
-      case kFResumeToLocal: s = number(8, &m.resume_to_local_us); break;
       case kFHeldAtDestination: s = number(8, &m.held_at_destination); break;
       case kFAcked:
         s = number(1, &x);

@@ -73,7 +73,6 @@ struct PeerMessage {
   uint64_t remaining_bytes = 0;
   uint64_t dirty_rate_bps = 0;
   // kResumed: B's figures for A's report
-  uint64_t resume_to_local_us = 0;   // from the hypervisor's resume to the Local binding
   uint64_t held_at_destination = 0;
   // kAck
   MsgType acked = MsgType::kAbort;
