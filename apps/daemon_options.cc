@@ -38,6 +38,19 @@ Status ApplyFailMode(const std::string& mode, DaemonOptions& o) {
   return Status::Ok();
 }
 
+// The workers' polling and retry options.
+Status ApplyWorkerOption(const std::string& key, const std::string& value, DaemonOptions& o) {
+  unsigned long v;
+  if (key == "pmd-max-sleep-us") {
+    if (!ToUnsigned(value, 10000, &v)) return Status::Error("bad pmd-max-sleep-us '" + value + "' (0..10000)");
+    o.pmd_max_sleep_us = static_cast<uint32_t>(v);
+  } else {
+    if (!ToUnsigned(value, 10000, &v)) return Status::Error("bad tx-retry-ms '" + value + "' (0..10000)");
+    o.tx_retry_ms = static_cast<uint32_t>(v);
+  }
+  return Status::Ok();
+}
+
 // The tunnel and underlay options, given as one "A:B:C" value.
 Status ApplyTunnelOption(const std::string& key, const std::string& value, DaemonOptions& o) {
   if (key == "uplink") {
@@ -110,6 +123,9 @@ Status ReadConfig(const std::string& path, DaemonOptions& o) {
     } else if (key == "fail-mode" && words.size() == 1) {
       Status s = ApplyFailMode(words[0], o);
       if (!s.ok()) return Status::Error(where + s.message());
+    } else if ((key == "pmd-max-sleep-us" || key == "tx-retry-ms") && words.size() == 1) {
+      Status st = ApplyWorkerOption(key, words[0], o);
+      if (!st.ok()) return Status::Error(where + st.message());
     } else if (key == "mac-aging" && words.size() == 1) {
       unsigned long v;
       if (!ToUnsigned(words[0], 86400, &v)) return Status::Error(where + "bad mac-aging");
@@ -140,6 +156,10 @@ std::string DaemonUsage() {
          "                              normal without --flows, drop with --flows)\n"
          "  --mbufs N                   mbufs per socket (default 16384)\n"
          "  --mac-aging SEC             NORMAL's MAC aging time (default 300)\n"
+         "  --pmd-max-sleep-us US       an idle worker sleeps in growing steps up to US (default 200;\n"
+         "                              0: busy polling)\n"
+         "  --tx-retry-ms MS            packets a device refuses (a full guest ring) are kept and\n"
+         "                              retried while it takes nothing for up to MS (default 500; 0: drop)\n"
          "  --stats-interval SEC        print counters every SEC seconds\n"
          "  --duration SEC              exit after SEC seconds (default: run until SIGINT/SIGTERM)\n"
          "  --log-level LEVEL           debug|info|warn|error\n"
@@ -204,6 +224,10 @@ Result<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
       if (!s.ok()) return s.status();
       if (!ToUnsigned(*s, 1u << 24, &v) || v < 1024) return Status::Error("bad --mbufs '" + *s + "'");
       o.mbufs = static_cast<unsigned>(v);
+    } else if (a == "--pmd-max-sleep-us" || a == "--tx-retry-ms") {
+      auto s = need("a number");
+      if (!s.ok()) return s.status();
+      HASHI_RETURN_IF_ERROR(ApplyWorkerOption(a.substr(2), *s, o));
     } else if (a == "--mac-aging") {
       auto s = need("seconds");
       if (!s.ok()) return s.status();

@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "control/of_switch.h"
 #include "control/port_manager.h"
+#include "dataplane/datapath.h"
 #include "dataplane/table_set.h"
 #include "migration/migration_config.h"
 #include "tunnel/tunnel_config.h"
@@ -24,6 +25,10 @@ struct DaemonOptions {
   unsigned stats_interval_sec = 0;
   double duration_sec = 0;
   uint32_t mac_aging_sec = 300;
+  // Workers: the longest sleep of an idle worker (0: busy polling) and how
+  // long refused transmits are retried (dataplane/datapath.h).
+  uint32_t pmd_max_sleep_us = dp::kDefaultMaxSleepUs;
+  uint32_t tx_retry_ms = dp::kDefaultTxRetryMs;
   std::string log_level = "info";
   std::string mgmt_socket = "/var/run/hashi/hashi.ctl";  // hashictl's socket ("" = none)
   // OpenFlow: passive listeners, controllers, fail mode and session limits.

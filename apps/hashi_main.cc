@@ -139,6 +139,8 @@ int Run(int argc, char** argv) {
     }
     hashi::dp::Datapath& dp = **dp_or;
     dp.macs().set_aging_sec(opts->mac_aging_sec);
+    dp.set_max_sleep_us(opts->pmd_max_sleep_us);
+    dp.set_tx_retry_ms(opts->tx_retry_ms);
     hashi::ctl::PortManager ports(dp, opts->mbufs);
     if (Status s = ports.Open(opts->ports); !s.ok()) {
       std::fprintf(stderr, "hashi: %s\n", s.message().c_str());

@@ -56,6 +56,11 @@ int Usage(FILE* out) {
                "                               live-migrate VM, with a progress bar and a report\n"
                "                               (RATE in bit/s: 500M, 1G)\n"
                "  migration show [ID]          active and past migrations, or one with its timeline\n"
+               "  migration follow VM --to PEER [--wait]\n"
+               "                               someone else (libvirt, Nova, a QMP client) migrates VM: hold,\n"
+               "                               forward and announce on its QEMU's events; returns once both\n"
+               "                               switches follow it (and the port holds if the VM is paused\n"
+               "                               already), or with --wait once the VM runs at PEER\n"
                "default socket: %s\n",
                kDefaultSocket);
   return out == stdout ? 0 : 2;
@@ -142,6 +147,37 @@ std::string Megabytes(uint64_t bytes) {
 // remaining, dirty rate, ETA), then the report. The source's forwarding
 // pointer may stay on after that (`hashictl migration show`). Exit status 0
 // when the VM moved, 1 when it did not.
+int FollowMigration(const std::string& socket_path, uint64_t id);
+
+// `migration follow` without --wait: returns once the switches follow the
+// migration (past check and reserve; a VM already paused is held by then),
+// so an orchestrator that calls it at pre-switchover may continue. Exit
+// status 0 then, 1 if it failed.
+int AwaitFollowing(const std::string& socket_path, uint64_t id) {
+  for (int i = 0; i < 600; ++i) {
+    nlohmann::json req = {{"cmd", "migration-show"}, {"args", {std::to_string(id)}}};
+    nlohmann::json r;
+    if (int rc = Request(socket_path, req, &r); rc != 0) return rc;
+    if (!r.value("ok", false)) {
+      std::fprintf(stderr, "hashictl: %s\n", r.value("error", std::string("migration lost")).c_str());
+      return 1;
+    }
+    const nlohmann::json& d = r["data"];
+    const std::string phase = d.value("phase", "");
+    if (d.value("finished", false) && !d.value("moved", false)) {
+      std::printf("%s", d.value("report", std::string()).c_str());
+      return 1;
+    }
+    if (phase != "check" && phase != "reserve") {
+      std::printf("migration %llu followed: %s\n", static_cast<unsigned long long>(id), phase.c_str());
+      return 0;
+    }
+    usleep(5 * 1000);
+  }
+  std::fprintf(stderr, "hashictl: migration %llu: the peer did not reserve in time\n", static_cast<unsigned long long>(id));
+  return 1;
+}
+
 int FollowMigration(const std::string& socket_path, uint64_t id) {
   const bool tty = isatty(STDOUT_FILENO);
   std::string last_phase;
@@ -205,10 +241,22 @@ int main(int argc, char** argv) {
   nlohmann::json req;
   req["cmd"] = argv[i];
   std::vector<std::string> args(argv + i + 1, argv + argc);
-  if (req["cmd"] == "migration") {  // "migration show [ID]"
-    if (args.empty() || args[0] != "show") return Usage(stderr);
-    req["cmd"] = "migration-show";
+  bool wait = false;
+  if (req["cmd"] == "migration") {  // "migration show [ID]", "migration follow VM --to PEER [--wait]"
+    if (args.empty() || (args[0] != "show" && args[0] != "follow")) return Usage(stderr);
+    req["cmd"] = "migration-" + args[0];
     args.erase(args.begin());
+    if (req["cmd"] == "migration-follow") {
+      std::string vm, peer;
+      for (size_t k = 0; k < args.size(); ++k) {
+        if (args[k] == "--to" && k + 1 < args.size()) peer = args[++k];
+        else if (args[k] == "--wait") wait = true;
+        else if (vm.empty() && args[k][0] != '-') vm = args[k];
+        else return Usage(stderr);
+      }
+      if (vm.empty() || peer.empty()) return Usage(stderr);
+      args = {vm, peer};
+    }
   }
   if (req["cmd"] == "migrate") {  // migrate VM --to PEER [--downtime-limit MS] [--max-bandwidth RATE]
     std::string vm, peer, downtime = "300", bandwidth;
@@ -239,6 +287,10 @@ int main(int argc, char** argv) {
   if (int rc = Request(socket_path, req, &r); rc != 0) return rc;
   if (req["cmd"] == "migrate" && r.value("ok", false) && !as_json) {
     return FollowMigration(socket_path, r["data"].value("id", uint64_t{0}));
+  }
+  if (req["cmd"] == "migration-follow" && r.value("ok", false)) {
+    const uint64_t id = r["data"].value("id", uint64_t{0});
+    return wait ? FollowMigration(socket_path, id) : AwaitFollowing(socket_path, id);
   }
   if (!r.value("ok", false)) {
     std::fprintf(stderr, "hashictl: %s: %s\n", argv[i], r.value("error", std::string("failed")).c_str());

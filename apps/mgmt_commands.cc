@@ -137,14 +137,15 @@ Result<MgmtReply> DumpPorts(SwitchParts& p, const std::vector<std::string>& a) {
     rte_eth_stats hw{};
     if (!i.tunnel) rte_eth_stats_get(i.eth_port, &hw);
     char line[256];
-    std::snprintf(line, sizeof line, "  port %u (%s): rx pkts=%llu bytes=%llu missed=%llu; tx pkts=%llu bytes=%llu dropped=%llu\n",
+    std::snprintf(line, sizeof line,
+                  "  port %u (%s): rx pkts=%llu bytes=%llu missed=%llu; tx pkts=%llu bytes=%llu dropped=%llu refused=%llu\n",
                   i.spec.ofport, i.spec.name.c_str(), (unsigned long long)c.rx_packets, (unsigned long long)c.rx_bytes,
                   (unsigned long long)hw.imissed, (unsigned long long)c.tx_packets, (unsigned long long)c.tx_bytes,
-                  (unsigned long long)c.tx_dropped);
+                  (unsigned long long)c.tx_dropped, (unsigned long long)c.tx_refused);
     r.text += line;
     r.data.push_back({{"ofport", i.spec.ofport}, {"name", i.spec.name}, {"rx_packets", c.rx_packets},
                       {"rx_bytes", c.rx_bytes}, {"rx_missed", hw.imissed}, {"tx_packets", c.tx_packets},
-                      {"tx_bytes", c.tx_bytes}, {"tx_dropped", c.tx_dropped}});
+                      {"tx_bytes", c.tx_bytes}, {"tx_dropped", c.tx_dropped}, {"tx_refused", c.tx_refused}});
   }
   if (!a.empty() && r.data.empty()) return Status::Error("no port '" + a[0] + "'");
   return r;
@@ -196,18 +197,25 @@ Result<MgmtReply> Stats(SwitchParts& p) {
     const uint64_t emc = dp::ReadCounter(s.emc_hits), classified = dp::ReadCounter(s.classified);
     const double max_busy_us = dp::ReadCounter(s.max_loop_cycles) / hz * 1e6;
     const double max_gap_us = dp::ReadCounter(s.max_gap_cycles) / hz * 1e6;
-    char text[512];
+    const uint64_t sleeps = dp::ReadCounter(s.sleeps), asleep = dp::ReadCounter(s.sleep_cycles);
+    const double up = static_cast<double>(rte_get_tsc_cycles() - p.datapath.started_tsc());
+    const double busy_pct = up > 0 ? 100.0 * static_cast<double>(busy) / up : 0;
+    const double asleep_pct = up > 0 ? 100.0 * static_cast<double>(asleep) / up : 0;
+    char text[640];
     std::snprintf(text, sizeof text,
                   "worker %u:\n  packets received: %llu\n  emc hits: %llu\n  classified: %llu\n"
                   "  loops: %llu (busy %llu)\n  busy cycles: %llu (%.1f cycles/packet)\n"
-                  "  longest busy loop: %.1f us\n  longest gap between loops: %.1f us\n",
+                  "  longest busy loop: %.1f us\n  longest gap between loops: %.1f us\n"
+                  "  busy %.1f%%, asleep %.1f%% (%llu sleeps of at most %u us)\n",
                   w, (unsigned long long)packets, (unsigned long long)emc, (unsigned long long)classified,
                   (unsigned long long)loops, (unsigned long long)busy_loops, (unsigned long long)busy,
-                  packets ? static_cast<double>(busy) / static_cast<double>(packets) : 0.0, max_busy_us, max_gap_us);
+                  packets ? static_cast<double>(busy) / static_cast<double>(packets) : 0.0, max_busy_us, max_gap_us,
+                  busy_pct, asleep_pct, (unsigned long long)sleeps, p.datapath.max_sleep_us());
     r.text += text;
     workers.push_back({{"worker", w}, {"packets", packets}, {"emc_hits", emc}, {"classified", classified},
                        {"loops", loops}, {"busy_loops", busy_loops}, {"busy_cycles", busy},
-                       {"max_loop_us", max_busy_us}, {"max_gap_us", max_gap_us}});
+                       {"max_loop_us", max_busy_us}, {"max_gap_us", max_gap_us}, {"sleeps", sleeps},
+                       {"sleep_cycles", asleep}, {"busy_pct", busy_pct}, {"asleep_pct", asleep_pct}});
   }
   const ctl::OfSwitch::CommitStats& c = p.ofswitch.commit_stats();
   char text[256];

@@ -32,7 +32,9 @@ json RecordJson(const mig::MigrationRecord& r) {
                    {"remaining_bytes", r.progress.remaining_bytes}, {"dirty_rate_bps", r.progress.dirty_rate_bps}};
   j["packets"] = {{"held", r.figures.held}, {"queued", r.figures.queued}, {"flushed", r.figures.flushed}, {"expired", r.figures.expired},
                   {"overflow", r.figures.overflow}, {"forwarded", r.figures.forwarded},
-                  {"held_now", r.figures.held_now}};
+                  {"held_now", r.figures.held_now}, {"port_tx", r.figures.port_tx},
+                  {"port_refused", r.figures.port_refused}, {"port_dropped", r.figures.port_dropped}};
+  j["follow"] = r.follow;
   j["elapsed_ms"] = Ms(r.started_ns, r.ended_ns != 0 ? r.ended_ns : r.timeline.empty() ? r.started_ns : r.timeline.back().at_ns);
   j["total_ms"] = Ms(r.started_ns, r.moved_ns != 0 ? r.moved_ns : r.ended_ns);
   j["downtime_ms"] = Ms(r.paused_ns, r.resumed_ns);
@@ -109,6 +111,15 @@ void RegisterMigrationCommands(ctl::MgmtServer& server, SwitchParts parts) {
     auto rec = m->Record(*id);
     if (rec.ok() && rec->phase == mig::Phase::kFailed) return Status::Error(rec->error);
     return MgmtReply{"migration " + std::to_string(*id) + " started\n", {{"id", *id}}};
+  });
+  server.Register("migration-follow", "migration-follow VM PEER",
+                  [m](const std::vector<std::string>& a) -> Result<MgmtReply> {
+    HASHI_RETURN_IF_ERROR(NeedArgs(a, 2, 2));
+    auto id = m->Migrate(a[0], a[1], mig::MigrationLimits{}, true);
+    if (!id.ok()) return id.status();
+    auto rec = m->Record(*id);
+    if (rec.ok() && rec->phase == mig::Phase::kFailed) return Status::Error(rec->error);
+    return MgmtReply{"migration " + std::to_string(*id) + " followed\n", {{"id", *id}}};
   });
   server.Register("migration-show", "migration-show [ID]", [m](const std::vector<std::string>& a) -> Result<MgmtReply> {
     HASHI_RETURN_IF_ERROR(NeedArgs(a, 0, 1));

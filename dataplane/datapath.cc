@@ -5,6 +5,10 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_ring.h>
+#include <sys/prctl.h>
+#include <time.h>
+
+#include <algorithm>
 
 #include "common/compiler.h"
 #include "common/log.h"
@@ -47,6 +51,8 @@ Result<std::unique_ptr<Datapath>> Datapath::Create(unsigned num_workers) {
   auto rcu = dpdk::Rcu::Create(num_workers);
   if (!rcu.ok()) return rcu.status();
   std::unique_ptr<Datapath> dp(new Datapath(num_workers, std::move(rcu).value()));
+  dp->set_tx_retry_ms(kDefaultTxRetryMs);
+  dp->started_tsc_ = rte_rdtsc();
   static int instance = 0;
   const int id = instance++;
   // One packet-in ring per worker, and one for control's own context.
@@ -138,7 +144,11 @@ void Datapath::ResetPortCounters(uint16_t index) {
   counter_base_[index] = Totals().ports[index];
 }
 
-void Datapath::PollOnce(unsigned w) {
+void Datapath::set_tx_retry_ms(uint32_t ms) {
+  for (auto& w : workers_) w->tx_retry_cycles = rte_get_tsc_hz() / 1000 * ms;
+}
+
+bool Datapath::PollOnce(unsigned w) {
   WorkerContext& ctx = *workers_[w];
   const uint64_t start = rte_rdtsc();
   ctx.now_sec = static_cast<uint32_t>(start / rte_get_tsc_hz());
@@ -152,6 +162,7 @@ void Datapath::PollOnce(unsigned w) {
   const tun::TunnelTable* tt = tunnels_.load(std::memory_order_acquire);
   bool busy = false;
   if (ctx.inject != nullptr && !rte_ring_empty(ctx.inject)) TakeInjected(ctx);
+  if (HASHI_UNLIKELY(ctx.tx_backlog != 0)) RehomeBacklog(ctx, *pm);
   if (HASHI_UNLIKELY(!pm->flush_slots().empty())) DrainHeld(ctx, *ts, *pm, tt);
   for (const RxQueueRef& q : pm->rx_queues(w)) {
     rte_mbuf* pkts[kMaxBurst];
@@ -173,6 +184,9 @@ void Datapath::PollOnce(unsigned w) {
   if (ctx.stats.snapshot_version != ts->version()) {
     __atomic_store_n(&ctx.stats.snapshot_version, ts->version(), __ATOMIC_RELAXED);
   }
+  // A port still moving keeps the worker polling flat out, as does a device
+  // that refused packets (they are retried every loop).
+  return busy || ctx.tx_backlog != 0 || !pm->flush_slots().empty();
 }
 
 void Datapath::RunWorker(unsigned w) {
@@ -182,9 +196,34 @@ void Datapath::RunWorker(unsigned w) {
   }
   HASHI_LOG_INFO("worker", "worker %u on lcore %u polls %zu rx queues", w, rte_lcore_id(),
                  ports()->rx_queues(w).size());
+  // Adaptive polling (as OVS's pmd-maxsleep): after kSpinLoops empty loops
+  // the worker sleeps 1 us, then twice as long each further empty loop, up
+  // to max_sleep_us_; the first loop with work resets it. While asleep it is
+  // offline for RCU, so publishers never wait on a sleeping worker.
+  constexpr unsigned kSpinLoops = 200;
+  prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);  // 1 us: the default 50 us would stretch every sleep
+  WorkerContext& ctx = *workers_[w];
+  unsigned empty = 0;
+  uint32_t sleep_us = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
-    PollOnce(w);
+    const bool work = PollOnce(w);
     rcu_.Quiescent(w);
+    if (work || max_sleep_us_ == 0) {
+      empty = 0;
+      sleep_us = 0;
+      continue;
+    }
+    if (++empty < kSpinLoops) continue;
+    sleep_us = sleep_us == 0 ? 1 : std::min(sleep_us * 2, max_sleep_us_);
+    rcu_.Offline(w);
+    const uint64_t before = rte_rdtsc();
+    const timespec ts{0, static_cast<long>(sleep_us) * 1000};
+    nanosleep(&ts, nullptr);
+    const uint64_t after = rte_rdtsc();
+    rcu_.Online(w);
+    Bump(ctx.stats.sleeps);
+    Bump(ctx.stats.sleep_cycles, after - before);
+    ctx.stats.last_loop_tsc = after;  // a chosen sleep is not a gap in polling
   }
   rcu_.Unregister(w);
 }
@@ -249,6 +288,7 @@ DatapathTotals Datapath::Totals() const {
       t.ports[p].tx_packets += ReadCounter(s.ports[p].tx_packets);
       t.ports[p].tx_bytes += ReadCounter(s.ports[p].tx_bytes);
       t.ports[p].tx_dropped += ReadCounter(s.ports[p].tx_dropped);
+      t.ports[p].tx_refused += ReadCounter(s.ports[p].tx_refused);
     }
     for (int r = 0; r < kDropReasonCount; ++r) t.drops[r] += ReadCounter(s.drops[r]);
     t.packets += ReadCounter(s.packets);
@@ -259,6 +299,8 @@ DatapathTotals Datapath::Totals() const {
     t.loops += ReadCounter(s.loops);
     t.busy_loops += ReadCounter(s.busy_loops);
     t.busy_cycles += ReadCounter(s.busy_cycles);
+    t.sleeps += ReadCounter(s.sleeps);
+    t.sleep_cycles += ReadCounter(s.sleep_cycles);
     t.max_loop_cycles = std::max(t.max_loop_cycles, ReadCounter(s.max_loop_cycles));
     t.max_gap_cycles = std::max(t.max_gap_cycles, ReadCounter(s.max_gap_cycles));
   }
@@ -268,6 +310,7 @@ DatapathTotals Datapath::Totals() const {
     t.ports[p].tx_packets -= counter_base_[p].tx_packets;
     t.ports[p].tx_bytes -= counter_base_[p].tx_bytes;
     t.ports[p].tx_dropped -= counter_base_[p].tx_dropped;
+    t.ports[p].tx_refused -= counter_base_[p].tx_refused;
   }
   return t;
 }

@@ -26,11 +26,14 @@
 
 namespace hashi::dp {
 
+inline constexpr uint32_t kDefaultTxRetryMs = 500;
+inline constexpr uint32_t kDefaultMaxSleepUs = 200;
+
 // Totals over all workers, read by control.
 struct DatapathTotals {
   PortCounters ports[kMaxCounterPorts];
   uint64_t drops[kDropReasonCount];
-  uint64_t packets, emc_hits, classified, held, packet_in, loops, busy_loops, busy_cycles;
+  uint64_t packets, emc_hits, classified, held, packet_in, loops, busy_loops, busy_cycles, sleeps, sleep_cycles;
   uint64_t max_loop_cycles, max_gap_cycles;
 };
 
@@ -56,6 +59,15 @@ class Datapath {
   unsigned counter_slots() const { return num_workers() + 1; }
   // Whether workers send packets whose TTL expires to the controller.
   void set_invalid_ttl_to_controller(bool on) { invalid_ttl_to_controller_.store(on); }
+  // Adaptive polling: a worker whose queues stay empty sleeps in growing
+  // steps of at most max_us (0: it never sleeps, pure busy polling); any
+  // packet, held packet or refused transmit makes it poll flat out again.
+  // Set before Start().
+  void set_max_sleep_us(uint32_t max_us) { max_sleep_us_ = max_us; }
+  uint32_t max_sleep_us() const { return max_sleep_us_; }
+  // How long workers keep retrying packets a device refuses while it takes
+  // nothing (pipeline.h kTxBacklogMax); 0 drops them at once. Before Start().
+  void set_tx_retry_ms(uint32_t ms);
   MacTable& macs() { return macs_; }
   dpdk::Rcu& rcu() { return rcu_; }
 
@@ -82,10 +94,14 @@ class Datapath {
   // Asks workers to stop, waits for them, and frees what they still queue.
   void Stop();
   bool running() const { return running_; }
+  // TSC when the Datapath was made (for busy and idle shares).
+  uint64_t started_tsc() const { return started_tsc_; }
 
   // Runs one poll iteration of worker w on the calling thread (tests and
-  // single-threaded tools use this instead of Start()).
-  void PollOnce(unsigned w);
+  // single-threaded tools use this instead of Start()). Returns whether it
+  // had work: packets received, held packets to send, or refused transmits
+  // to retry (a worker that had none may sleep).
+  bool PollOnce(unsigned w);
   // Packets parked for the controller, dequeued by control (up to max).
   unsigned DrainPacketIn(struct rte_mbuf** out, unsigned max);
 
@@ -113,6 +129,8 @@ class Datapath {
   std::vector<unsigned> lcores_;
   std::atomic<bool> stop_{false};
   bool running_ = false;
+  uint32_t max_sleep_us_ = 0;
+  uint64_t started_tsc_ = 0;
 };
 
 }  // namespace hashi::dp

@@ -157,12 +157,7 @@ class Executor {
     Bump(ctx_.stats.drops[static_cast<int>(r)]);
     rte_pktmbuf_free(m);
   }
-  void QueueTx(uint16_t eth_port, rte_mbuf* m) {
-    TxBuffer& tb = ctx_.tx[eth_port];
-    if (HASHI_UNLIKELY(tb.count == kTxBufferSize)) FlushTx(ctx_);
-    tb.pkts[tb.count++] = m;
-    ctx_.tx_dirty |= 1u << eth_port;
-  }
+  void QueueTx(uint16_t eth_port, rte_mbuf* m) { QueueForTx(ctx_, eth_port, m); }
   void Emit(Packet& p, int slot) {
     if (p.pending != kNoSlotOut) {
       rte_mbuf_refcnt_update(p.m, 1);

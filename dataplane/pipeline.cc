@@ -5,6 +5,8 @@
 // mempool when an edit must not be seen by an earlier output.
 #include "dataplane/pipeline.h"
 
+#include <cstring>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
@@ -372,38 +374,87 @@ void FlushTx(WorkerContext& ctx) {
   while (dirty) {
     const int port = __builtin_ctz(dirty);
     dirty &= dirty - 1;
-    TxBuffer& tb = ctx.tx[port];
-    uint64_t bytes = 0;
-    for (uint16_t i = 0; i < tb.count; ++i) bytes += rte_pktmbuf_pkt_len(tb.pkts[i]);
-    const bool own = (ctx.own_txq_ports >> port) & 1;
-    uint16_t sent;
-    if (HASHI_LIKELY(own)) {
-      sent = rte_eth_tx_burst(static_cast<uint16_t>(port), ctx.txq, tb.pkts, tb.count);
+    FlushPort(ctx, static_cast<uint16_t>(port));
+  }
+}
+
+void FlushPort(WorkerContext& ctx, uint16_t port) {
+  TxBuffer& tb = ctx.tx[port];
+  const uint32_t bit = 1u << port;
+  uint16_t sent = 0;
+  if (tb.count != 0) {
+    if (HASHI_LIKELY((ctx.own_txq_ports >> port) & 1)) {
+      sent = rte_eth_tx_burst(port, ctx.txq, tb.pkts, tb.count);
     } else {  // control without a queue on this device: a worker sends them
-      for (uint16_t i = 0; i < tb.count; ++i) tb.pkts[i]->port = static_cast<uint16_t>(port);
+      for (uint16_t i = 0; i < tb.count; ++i) tb.pkts[i]->port = port;
       sent = static_cast<uint16_t>(rte_ring_sp_enqueue_burst(ctx.tx_handoff, reinterpret_cast<void**>(tb.pkts),
                                                                tb.count, nullptr));
     }
-    PortCounters& pc = ctx.stats.ports[port];
-    if (HASHI_UNLIKELY(sent < tb.count)) {
-      for (uint16_t i = sent; i < tb.count; ++i) bytes -= rte_pktmbuf_pkt_len(tb.pkts[i]);
-      const uint16_t lost = tb.count - sent;
-      rte_pktmbuf_free_bulk(tb.pkts + sent, lost);
-      Bump(pc.tx_dropped, lost);
-      Bump(ctx.stats.drops[static_cast<int>(DropReason::kTxFull)], lost);
-    }
-    Bump(pc.tx_packets, sent);
-    Bump(pc.tx_bytes, bytes);
-    tb.count = 0;
   }
-  ctx.tx_dirty = 0;
+  PortCounters& pc = ctx.stats.ports[port];
+  uint64_t bytes = 0;
+  for (uint16_t i = 0; i < sent; ++i) bytes += rte_pktmbuf_pkt_len(tb.pkts[i]);
+  Bump(pc.tx_packets, sent);
+  Bump(pc.tx_bytes, bytes);
+  if (HASHI_LIKELY(sent == tb.count)) {
+    tb.count = 0;
+    tb.refused = 0;
+    ctx.tx_dirty &= ~bit;
+    ctx.tx_backlog &= ~bit;
+    return;
+  }
+  // The device refused some: keep them, in order, unless it has taken
+  // nothing for too long (or this context does not retry).
+  const uint16_t left = tb.count - sent;
+  const uint64_t now = rte_rdtsc();
+  if (sent != 0 || tb.refused == 0) tb.progress_tsc = now;
+  if (ctx.tx_retry_cycles == 0 || now - tb.progress_tsc > ctx.tx_retry_cycles) {
+    rte_pktmbuf_free_bulk(tb.pkts + sent, left);
+    Bump(pc.tx_dropped, left);
+    Bump(ctx.stats.drops[static_cast<int>(DropReason::kTxFull)], left);
+    tb.count = 0;
+    tb.refused = 0;
+    ctx.tx_dirty &= ~bit;
+    ctx.tx_backlog &= ~bit;
+    return;
+  }
+  const uint16_t seen = tb.refused > sent ? tb.refused - sent : 0;  // refused before, still here
+  Bump(pc.tx_refused, left - seen);
+  if (sent != 0) memmove(tb.pkts, tb.pkts + sent, left * sizeof(rte_mbuf*));
+  tb.count = left;
+  tb.refused = left;
+  ctx.tx_dirty |= bit;
+  ctx.tx_backlog |= bit;
 }
 
-void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m) {
-  TxBuffer& tb = ctx.tx[eth_port];
-  if (tb.count == kTxBufferSize) FlushTx(ctx);
-  tb.pkts[tb.count++] = m;
-  ctx.tx_dirty |= 1u << eth_port;
+void RehomeBacklog(WorkerContext& ctx, const PortMap& ports) {
+  uint32_t backlog = ctx.tx_backlog;
+  while (backlog) {
+    const uint16_t port = static_cast<uint16_t>(__builtin_ctz(backlog));
+    backlog &= backlog - 1;
+    const PortBinding* b = ports.Find(ports.RxOfport(port));
+    if (b == nullptr || b->move == nullptr || b->eth_port != port) continue;
+    if (b->kind == BindingKind::kLocal && !b->hold_all) continue;  // a settling move: the buffer retries
+    PortMove& move = *b->move;
+    if (move.pending(ctx.index)) continue;  // newer packets wait there already: cannot go behind them
+    TxBuffer& tb = ctx.tx[port];
+    MoveCounters& c = move.counters(ctx.index);
+    const uint64_t now = rte_rdtsc();
+    for (uint16_t i = 0; i < tb.count; ++i) {
+      if (move.Hold(ctx.index, tb.pkts[i], now)) {
+        Bump(c.held);
+        Bump(ctx.stats.held);
+      } else {
+        Bump(c.overflow);
+        Bump(ctx.stats.drops[static_cast<int>(DropReason::kHoldOverflow)]);
+        rte_pktmbuf_free(tb.pkts[i]);
+      }
+    }
+    tb.count = 0;
+    tb.refused = 0;
+    ctx.tx_dirty &= ~(1u << port);
+    ctx.tx_backlog &= ~(1u << port);
+  }
 }
 
 void TakeInjected(WorkerContext& ctx) {
@@ -416,8 +467,10 @@ void DiscardTx(WorkerContext& ctx) {
   for (auto& tb : ctx.tx) {
     if (tb.count) rte_pktmbuf_free_bulk(tb.pkts, tb.count);
     tb.count = 0;
+    tb.refused = 0;
   }
   ctx.tx_dirty = 0;
+  ctx.tx_backlog = 0;
 }
 
 }  // namespace hashi::dp

@@ -31,11 +31,19 @@ struct rte_ring;
 namespace hashi::dp {
 
 inline constexpr uint16_t kMaxBurst = 32;
-inline constexpr uint16_t kTxBufferSize = 64;
+inline constexpr uint16_t kTxBufferSize = 64;   // a buffer is sent once it holds this many
+// A device that refuses packets (a guest's vhost ring full, a queue not yet
+// enabled) leaves them in the buffer, in order, for the next loop, up to
+// this many; newer packets queue behind them. Beyond that, or when the
+// device takes nothing for WorkerContext::tx_retry_cycles, they are dropped
+// as tx_full.
+inline constexpr uint16_t kTxBacklogMax = 512;
 
 struct TxBuffer {
   uint16_t count;
-  rte_mbuf* pkts[kTxBufferSize];
+  uint16_t refused;       // the first `refused` packets were refused before (counted once)
+  uint64_t progress_tsc;  // while some are refused: when the device last took any
+  rte_mbuf* pkts[kTxBacklogMax];
 };
 
 // One worker's private state. Created by control before the worker starts,
@@ -49,6 +57,10 @@ struct alignas(64) WorkerContext {
   MacTable* macs = nullptr;       // shared, lock-free
   uint32_t now_sec = 0;           // coarse clock for MAC aging, set per loop
   uint32_t tx_dirty = 0;         // bit per DPDK port with queued packets
+  uint32_t tx_backlog = 0;       // bit per DPDK port whose device refused queued packets
+  // How long refused packets are retried while the device takes nothing
+  // (0: not at all, they are dropped at once: control's own context).
+  uint64_t tx_retry_cycles = 0;
   uint16_t ip_id = 0;            // outer IPv4 identification for GRE encap
   // Ports where this context has its own tx queue (txq). Control's context
   // lacks one on devices with fewer queues than workers + 1; its packets for
@@ -82,15 +94,37 @@ bool ProcessPacketOut(WorkerContext& ctx, const TableSet& tables, const PortMap&
 void DrainHeld(WorkerContext& ctx, const TableSet& tables, const PortMap& ports,
                const tun::TunnelTable* tunnels);
 
-// Queues m for transmit on DPDK port eth_port in ctx's tx buffers.
-void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m);
-
 // Moves packets control handed over (ctx.inject) into ctx's tx buffers.
 void TakeInjected(WorkerContext& ctx);
 
-// Sends everything queued in ctx's tx buffers; frees and counts what the
-// devices refuse.
+// Sends everything queued in ctx's tx buffers. What a device refuses stays
+// queued for the next call (see kTxBacklogMax), or is freed and counted.
 void FlushTx(WorkerContext& ctx);
+// The same for one DPDK port's buffer.
+void FlushPort(WorkerContext& ctx, uint16_t eth_port);
+
+// Queues m for transmit on DPDK port eth_port in ctx's tx buffers.
+inline void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m) {
+  TxBuffer& tb = ctx.tx[eth_port];
+  if (HASHI_UNLIKELY(tb.count >= kTxBufferSize)) {
+    if (tb.refused == 0) FlushPort(ctx, eth_port);  // a device that refuses is retried once a loop
+    if (HASHI_UNLIKELY(tb.count == kTxBacklogMax)) {
+      Bump(ctx.stats.ports[eth_port].tx_dropped);
+      Bump(ctx.stats.drops[static_cast<int>(DropReason::kTxFull)]);
+      rte_pktmbuf_free(m);
+      return;
+    }
+  }
+  tb.pkts[tb.count++] = m;
+  ctx.tx_dirty |= 1u << eth_port;
+}
+
+// A port whose device refused packets and whose binding now carries a move
+// (its VM is being held or moved): those packets are older than anything in
+// the move's hold ring, so while this context's ring is still empty they go
+// there first, and travel with the VM. Workers call it at the start of a
+// loop while ctx.tx_backlog is set.
+void RehomeBacklog(WorkerContext& ctx, const PortMap& ports);
 
 // Frees every mbuf still queued (shutdown).
 void DiscardTx(WorkerContext& ctx);

@@ -114,7 +114,13 @@ unsigned Executor::DrainBatchToDevice(const PortBinding& b, PortMove& move) {
     return n;
   }
   if ((ctx_.own_txq_ports >> b.eth_port) & 1) {
-    if (ctx_.tx_dirty & (1u << b.eth_port)) FlushTx(ctx_);  // nothing queued earlier may follow
+    if (ctx_.tx_dirty & (1u << b.eth_port)) {  // nothing queued earlier may follow
+      FlushPort(ctx_, b.eth_port);
+      if (ctx_.tx[b.eth_port].count != 0) {  // the device still refuses those: everything here waits
+        move.Release(ctx_.index, expired);
+        return 0;
+      }
+    }
     sent = rte_eth_tx_burst(b.eth_port, ctx_.txq, pkts, want);
     for (uint16_t i = sent; i < want; ++i) bytes -= rte_pktmbuf_pkt_len(pkts[i]);
     PortCounters& pc = ctx_.stats.ports[b.eth_port];
@@ -216,12 +222,24 @@ void Executor::ActionToController(Packet& p, uint64_t max_len) {
   ToController(p, reason, rule_ ? rule_->table_id : 0, cookie, static_cast<uint16_t>(max_len));
 }
 
+// A moving VM's port bound Hold or Remote leads into the tunnel to its new
+// host: a frame that came out of that tunnel must not go back into it (B
+// would learn the VM's MAC behind the tunnel, and NORMAL could loop).
+static inline bool LeadsBackInto(const PortBinding& b, uint32_t in_port) {
+  return (b.kind == BindingKind::kRemote || b.kind == BindingKind::kHold) && b.remote_tunnel != 0 &&
+         b.remote_tunnel == in_port;
+}
+
 void Executor::Flood(Packet& p, bool all) {
   const uint16_t n = ports_.slot_count();
   for (uint16_t s = 0; s < n; ++s) {
     if (s == p.in_slot) continue;
     const PortBinding& b = ports_.slot(s);
     if (!b.admin_up || (!all && !b.flood)) continue;
+    if (HASHI_UNLIKELY(b.kind != BindingKind::kLocal) &&
+        (b.kind == BindingKind::kReserved || LeadsBackInto(b, p.in_port))) {
+      continue;  // a VM expected here is no flood member yet
+    }
     Emit(p, s);
   }
 }
@@ -241,7 +259,14 @@ void Executor::Normal(Packet& p) {
     Flood(p, false);
   } else if (port != p.in_port) {
     const uint16_t s = ports_.SlotOf(port);
-    if (s != kNoSlot) Emit(p, s); else Flood(p, false);
+    if (s == kNoSlot) {
+      Flood(p, false);
+    } else if (HASHI_UNLIKELY(LeadsBackInto(ports_.slot(s), p.in_port))) {
+      Bump(ctx_.stats.drops[static_cast<int>(DropReason::kTunnelHairpin)]);
+      p.outputs++;  // counted here, not as "no action" too
+    } else {
+      Emit(p, s);
+    }
   }
 }
 

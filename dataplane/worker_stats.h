@@ -17,6 +17,7 @@ struct PortCounters {
   uint64_t tx_packets;
   uint64_t tx_bytes;
   uint64_t tx_dropped;
+  uint64_t tx_refused;  // packets the device refused at first and that were kept to retry
 };
 
 struct WorkerStats {
@@ -30,6 +31,8 @@ struct WorkerStats {
   uint64_t held;           // packets queued on hold bindings
   uint64_t packet_in;      // packets queued for the controller
   uint64_t busy_cycles;    // TSC cycles spent in iterations that had packets
+  uint64_t sleeps;         // times the worker slept because its queues stayed empty
+  uint64_t sleep_cycles;   // TSC cycles spent asleep (idle time given back to the host)
   uint64_t max_loop_cycles;  // longest single busy loop iteration seen
   // Longest time between the starts of two consecutive loop iterations:
   // whatever kept the worker from polling (work, a stall, being descheduled).

@@ -20,6 +20,7 @@ DestinationMigration::DestinationMigration(const PeerMessage& prepare, std::stri
   rec_.id = prepare.migration_id;
   rec_.role = Role::kDestination;
   rec_.vm = prepare.vm;
+  rec_.follow = prepare.follow;
   rec_.peer = std::move(peer);
   rec_.phase = Phase::kReserve;
 }

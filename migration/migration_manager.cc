@@ -37,7 +37,9 @@ MigrationManager::MigrationManager(dp::Datapath& datapath, ctl::PortManager& por
              PortMoverOptions{options_.vm_devargs, dp::HoldLimits{options_.hold_packets, options_.hold_ms},
                               options_.settings.settle_ms}),
       link_(std::move(tls)) {
-  factory_ = [this](const VmIdentity& vm, bool incoming, uint64_t id) { return DefaultHypervisor(vm, incoming, id); };
+  factory_ = [this](const VmIdentity& vm, bool incoming, uint64_t id, bool follow) {
+    return DefaultHypervisor(vm, incoming, id, follow);
+  };
 }
 
 MigrationManager::~MigrationManager() { Shutdown(); }
@@ -53,13 +55,17 @@ Status MigrationManager::Start() {
 }
 
 Result<std::unique_ptr<Hypervisor>> MigrationManager::DefaultHypervisor(const VmIdentity& vm, bool incoming,
-                                                                        uint64_t id) {
-  if (options_.hypervisor == "xen") return MakeXenBackend(vm, incoming, Expand(options_.incoming, vm, id));
+                                                                        uint64_t id, bool follow) {
+  if (options_.hypervisor == "xen") {
+    if (follow) return Status::Error("following an outside orchestrator is supported for QEMU only");
+    return MakeXenBackend(vm, incoming, Expand(options_.incoming, vm, id));
+  }
   QemuOptions q;
   q.qmp_path = Expand(options_.qmp_path, vm, id);
   q.pause_before_switchover = options_.qemu_pause_before_switchover;
+  q.follow = follow;
   q.incoming_uri = incoming ? Expand(options_.incoming, vm, id) : "";
-  if (incoming && q.incoming_uri.empty()) {
+  if (incoming && !follow && q.incoming_uri.empty()) {
     return Status::Error("this host has no --migration-incoming URI to receive VMs on");
   }
   return std::unique_ptr<Hypervisor>(new QemuBackend(q));
@@ -89,7 +95,7 @@ std::vector<VmIdentity> MigrationManager::Vms() const {
 }
 
 Result<uint64_t> MigrationManager::Migrate(const std::string& vm_name, const std::string& peer_name,
-                                           const MigrationLimits& limits) {
+                                           const MigrationLimits& limits, bool follow) {
   auto vm = vms_.find(vm_name);
   if (vm == vms_.end()) return Status::Error("no VM named " + vm_name + " on this host (hashictl add-vm, --vm)");
   const PeerSpec* peer = nullptr;
@@ -101,12 +107,13 @@ Result<uint64_t> MigrationManager::Migrate(const std::string& vm_name, const std
     if (a.record().vm.name == vm_name) return Status::Error("VM " + vm_name + " is already migrating (" + std::to_string(id) + ")");
   }
   const uint64_t id = NewMigrationId();
-  auto hv = factory_(vm->second, false, id);
+  auto hv = factory_(vm->second, false, id, follow);
   if (!hv.ok()) return hv.status();
   const tun::TunnelEntry* t = datapath_.tunnels()->FindByOfport(peer->tunnel_ofport);
   const uint32_t local_ip = t != nullptr ? t->local_ip : 0;
   MigrationSettings settings = options_.settings;
   settings.limits = limits;
+  settings.follow = follow;
   Active a;
   a.peer_endpoint = *NormalizePeerEndpoint(peer->endpoint);
   a.side = std::make_unique<SourceMigration>(
@@ -145,7 +152,7 @@ void MigrationManager::OnPeerMessage(PeerLink::ConnId conn, const PeerMessage& m
   if (m.type == MsgType::kPrepare) {
     std::string refuse;
     if (vms_.count(m.vm.name) != 0) refuse = "VM " + m.vm.name + " already runs on this host";
-    auto hv = refuse.empty() ? factory_(m.vm, true, m.migration_id) : Status::Error(refuse);
+    auto hv = refuse.empty() ? factory_(m.vm, true, m.migration_id, m.follow) : Status::Error(refuse);
     if (!hv.ok()) {
       reply.type = MsgType::kRefused;
       reply.reason = hv.error();

@@ -26,9 +26,10 @@ namespace hashi::mig {
 
 class MigrationManager : public PeerLink::Sink {
  public:
-  // Makes the backend for one side of one migration.
-  using HypervisorFactory =
-      std::function<Result<std::unique_ptr<Hypervisor>>(const VmIdentity& vm, bool incoming, uint64_t id)>;
+  // Makes the backend for one side of one migration (follow: an
+  // orchestrator drives it, the backend only watches).
+  using HypervisorFactory = std::function<Result<std::unique_ptr<Hypervisor>>(const VmIdentity& vm, bool incoming,
+                                                                               uint64_t id, bool follow)>;
 
   MigrationManager(dp::Datapath& datapath, ctl::PortManager& ports, PortMover::Inject inject,
                    MigrationOptions options, std::shared_ptr<of::TlsContext> tls = nullptr);
@@ -43,8 +44,12 @@ class MigrationManager : public PeerLink::Sink {
   std::vector<VmIdentity> Vms() const;
   const std::vector<PeerSpec>& peers() const { return options_.peers; }
 
-  // Starts moving vm to peer; the id to follow it with.
-  Result<uint64_t> Migrate(const std::string& vm, const std::string& peer, const MigrationLimits& limits);
+  // Starts moving vm to peer; the id to follow it with. follow: someone
+  // else (libvirt, Nova, any QMP client) drives the hypervisors, and this
+  // switch and the peer's only follow the VM's events: hold, forward,
+  // announce (hashictl migration follow).
+  Result<uint64_t> Migrate(const std::string& vm, const std::string& peer, const MigrationLimits& limits,
+                           bool follow = false);
   // Peer traffic, hypervisor events, timers, the port mover.
   void Poll(uint64_t now_ns);
   // Active migrations, then past ones, newest first.
@@ -64,7 +69,8 @@ class MigrationManager : public PeerLink::Sink {
     const MigrationRecord& record() const { return side->record(); }
     bool source() const { return !peer_endpoint.empty(); }
   };
-  Result<std::unique_ptr<Hypervisor>> DefaultHypervisor(const VmIdentity& vm, bool incoming, uint64_t id);
+  Result<std::unique_ptr<Hypervisor>> DefaultHypervisor(const VmIdentity& vm, bool incoming, uint64_t id,
+                                                        bool follow);
   // Sends on the migration's connection, reconnecting a source's if it broke.
   bool SendFor(uint64_t id, const PeerMessage& m);
   void Retire(uint64_t id);

@@ -80,6 +80,12 @@ std::string FormatReport(const MigrationRecord& r) {
                 static_cast<unsigned long long>(r.figures.overflow),
                 static_cast<unsigned long long>(r.figures.forwarded));
   out += b;
+  std::snprintf(b, sizeof b, "  %-34s sent %llu, refused by the VM's ring and retried %llu, dropped %llu\n",
+                "the VM's port (device)", static_cast<unsigned long long>(r.figures.port_tx),
+                static_cast<unsigned long long>(r.figures.port_refused),
+                static_cast<unsigned long long>(r.figures.port_dropped));
+  out += b;
+  if (r.follow) out += "  driven by an orchestrator; this switch followed the VM's events\n";
   if (r.role == Role::kDestination) {
     std::snprintf(b, sizeof b, "  %-34s %llu\n", "announcement rounds", static_cast<unsigned long long>(r.announce_rounds));
     out += b;

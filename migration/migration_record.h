@@ -30,6 +30,9 @@ struct MigrationSettings {
   uint32_t settle_ms = 500;                 // move detached after this long with nothing held
   AnnounceSettings announce;
   MigrationLimits limits;
+  // An orchestrator drives the hypervisors; the switches follow its events
+  // (hashictl migration follow).
+  bool follow = false;
 };
 
 enum class Role : uint8_t { kSource, kDestination };
@@ -70,6 +73,7 @@ struct MigrationRecord {
   HvEvent progress{HvEventKind::kProgress};
   MoveFigures figures;
   uint64_t announce_rounds = 0;
+  bool follow = false;          // driven by an orchestrator, followed by hashi
   std::vector<TimelineEntry> timeline;
 };
 

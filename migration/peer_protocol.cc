@@ -23,6 +23,7 @@ enum Field : uint16_t {
   // 13 was a resume-to-Local time never filled in; keep it unused.
   kFHeldAtDestination = 14,
   kFAcked = 15,
+  kFFollow = 16,  // Prepare: an orchestrator drives the hypervisors (1), or hashi does (absent)
 };
 
 void Put(std::vector<uint8_t>& out, uint64_t v, int bytes) {
@@ -80,6 +81,7 @@ void EncodePeerMessage(const PeerMessage& m, std::vector<uint8_t>& out) {
       for (uint32_t ip : m.vm.ipv4) PutField(out, kFVmIpv4, ip, 4);
       PutField(out, kFVmMemory, m.vm.memory_bytes, 8);
       PutField(out, kFSourceIp, m.source_ip, 4);
+      if (m.follow) PutField(out, kFFollow, 1, 1);
       break;
     case MsgType::kReserved:
       PutField(out, kFIncomingUri, m.incoming_uri);
@@ -165,6 +167,7 @@ Result<PeerMessage> DecodePeerMessage(const uint8_t* buf, size_t len) {
       case kFRemainingBytes: s = number(8, &m.remaining_bytes); break;
       case kFDirtyRate: s = number(8, &m.dirty_rate_bps); break;
       case kFHeldAtDestination: s = number(8, &m.held_at_destination); break;
+      case kFFollow: s = number(1, &x); m.follow = x != 0; break;
       case kFAcked:
         s = number(1, &x);
         if (s.ok() && !KnownType(static_cast<uint8_t>(x))) s = Status::Error("ack of unknown type " + std::to_string(x));

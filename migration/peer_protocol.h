@@ -11,7 +11,8 @@
 // (idempotent) and ignore one for a migration it has forgotten.
 //
 // Flow (source A, destination B), on the seed paper's six steps:
-//   A -> B  Prepare           step 2: reserve (VM identity, addresses, memory)
+//   A -> B  Prepare           step 2: reserve (VM identity, addresses, memory;
+//                             follow: someone else drives the hypervisors)
 //   B -> A  Reserved | Refused   (incoming URI for the hypervisor stream)
 //   A -> B  PrecopyProgress   step 3, informational
 //   A -> B  SwitchoverArmed   step 4: the VM is paused, A holds its packets
@@ -63,6 +64,10 @@ struct PeerMessage {
   // kPrepare
   VmIdentity vm;
   uint32_t source_ip = 0;       // A's underlay address: B needs a tunnel to it
+  // An orchestrator (libvirt, Nova, any QMP client) drives the hypervisors;
+  // the switches only follow (hashictl migration follow): B must not start
+  // or stop the incoming VM.
+  bool follow = false;
   // kReserved
   std::string incoming_uri;     // where A's hypervisor sends the VM (e.g. tcp:10.2.0.1:4444)
   // kRefused, kAbort: why

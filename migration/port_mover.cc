@@ -105,7 +105,9 @@ Status PortMover::BindMoving(uint32_t ofport, dp::BindingKind kind, const std::f
   });
 }
 
-Status PortMover::Hold(uint32_t ofport) { return BindMoving(ofport, dp::BindingKind::kHold); }
+Status PortMover::Hold(uint32_t ofport, uint32_t toward_tunnel) {
+  return BindMoving(ofport, dp::BindingKind::kHold, [&](dp::PortBinding& b) { b.remote_tunnel = toward_tunnel; });
+}
 
 Status PortMover::BindRemote(uint32_t ofport, uint32_t tunnel_ofport) {
   const tun::TunnelEntry* t = datapath_.tunnels()->FindByOfport(tunnel_ofport);
@@ -134,6 +136,7 @@ Status PortMover::Reserve(const VmIdentity& vm, uint32_t source_ip) {
   bool tunnel_back = false;
   for (const tun::TunnelEntry& e : datapath_.tunnels()->entries()) tunnel_back |= e.remote_ip == source_ip;
   if (!tunnel_back) return Status::Error("no tunnel to " + tun::FormatIpv4(source_ip) + ", where the VM comes from");
+  if (auto p = ports_.Find(vm.ofport); p.ok()) return Adopt(vm, *p);
   ctl::PortSpec spec{vm.name, vm.ofport, ExpandTemplate(options_.vm_devargs, vm)};
   if (Status s = ports_.AddPort(spec, true); !s.ok()) return Status::Error("reserving VM " + vm.name + ": " + s.message());
   finished_.erase(vm.ofport);
@@ -141,9 +144,39 @@ Status PortMover::Reserve(const VmIdentity& vm, uint32_t source_ip) {
   return Status::Ok();
 }
 
-Status PortMover::BindLocal(uint32_t ofport) { return BindLocalAgain(ofport); }
+Status PortMover::Adopt(const VmIdentity& vm, const ctl::PortInfo& p) {
+  const std::string port = "port " + std::to_string(vm.ofport);
+  if (p.tunnel || p.spec.name != vm.name) {
+    return Status::Error(port + " is taken by " + p.spec.name + "; VM " + vm.name + " needs it free or as its own");
+  }
+  if (p.binding != dp::BindingKind::kLocal || moves_.count(vm.ofport) != 0) {
+    return Status::Error("VM " + vm.name + ": " + port + " is busy (bound elsewhere or still settling a move)");
+  }
+  HASHI_RETURN_IF_ERROR(ports_.UpdateBinding(vm.ofport, [](dp::PortBinding& b) {
+    b.kind = dp::BindingKind::kReserved;
+    return Status::Ok();
+  }));
+  adopted_.insert(vm.ofport);
+  finished_.erase(vm.ofport);
+  HASHI_LOG_INFO("migration", "VM %s reserved on its configured port %u (%s)", vm.name.c_str(), vm.ofport,
+                 p.spec.devargs.c_str());
+  return Status::Ok();
+}
+
+Status PortMover::BindLocal(uint32_t ofport) {
+  adopted_.erase(ofport);
+  return BindLocalAgain(ofport);
+}
 
 void PortMover::Unreserve(uint32_t ofport) {
+  if (adopted_.erase(ofport) != 0) {  // a configured port: back as it was, device and all
+    (void)ports_.UpdateBinding(ofport, [](dp::PortBinding& b) {
+      b.kind = dp::BindingKind::kLocal;
+      return Status::Ok();
+    });
+    moves_.erase(ofport);
+    return;
+  }
   auto name = NameOf(ofport);
   if (!name.ok()) return;
   if (Status s = ports_.DeletePort(*name); !s.ok()) HASHI_LOG_WARN("migration", "%s", s.message().c_str());
@@ -156,14 +189,26 @@ void PortMover::Announce(const VmIdentity& vm) {
   }
 }
 
+void PortMover::AddPortCounters(uint32_t ofport, MoveFigures& f) const {
+  auto p = ports_.Find(ofport);
+  if (!p.ok() || p->tunnel) return;
+  const dp::PortCounters& c = datapath_.Totals().ports[p->counter_index];
+  f.port_tx = c.tx_packets;
+  f.port_refused = c.tx_refused;
+  f.port_dropped = c.tx_dropped;
+}
+
 MoveFigures PortMover::Figures(uint32_t ofport) {
   auto it = moves_.find(ofport);
   if (it == moves_.end()) {
     auto done = finished_.find(ofport);
-    return done != finished_.end() ? done->second : MoveFigures{};
+    MoveFigures f = done != finished_.end() ? done->second : MoveFigures{};
+    AddPortCounters(ofport, f);
+    return f;
   }
   const dp::MoveCounters c = it->second.move->Totals();
   MoveFigures f;
+  AddPortCounters(ofport, f);
   f.held = c.held;
   f.queued = c.queued;
   f.flushed = c.flushed;

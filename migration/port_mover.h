@@ -2,7 +2,7 @@
 // VM port's binding with one PortMap publish each (PortManager::
 // UpdateBinding), owns the PortMove (hold queue, dataplane/port_move.h) of
 // every port that is moving, opens the Reserved port of an incoming VM from
-// a device template, announces a VM through the flow tables as if the VM
+// a device template (or adopts the port already configured for it), announces a VM through the flow tables as if the VM
 // had sent the frames, and detaches a Local binding's move once nothing has
 // been held for settle_ms (the port is back on the plain fast path): first
 // it stops sending every packet through the hold ring, then, once the rings
@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,7 @@ class PortMover : public SwitchSide {
 
   Status CheckSource(const VmIdentity& vm, uint32_t tunnel_ofport) override;
   Status HoldOnRefusal(uint32_t ofport) override;
-  Status Hold(uint32_t ofport) override;
+  Status Hold(uint32_t ofport, uint32_t toward_tunnel) override;
   Status BindRemote(uint32_t ofport, uint32_t tunnel_ofport) override;
   Status BindLocalAgain(uint32_t ofport) override;
   Status RemovePort(uint32_t ofport) override;
@@ -75,6 +76,10 @@ class PortMover : public SwitchSide {
   // Detaches a settled Local binding's move in two steps (see above).
   void Settle(uint32_t ofport, Moving& m, uint64_t now_ns);
   Result<std::string> NameOf(uint32_t ofport) const;
+  // The port's device counters (if it has a device now).
+  void AddPortCounters(uint32_t ofport, MoveFigures& f) const;
+  // Reserve on a port already configured for the VM (its name and number).
+  Status Adopt(const VmIdentity& vm, const ctl::PortInfo& p);
 
   dp::Datapath& datapath_;
   ctl::PortManager& ports_;
@@ -82,6 +87,7 @@ class PortMover : public SwitchSide {
   PortMoverOptions options_;
   std::map<uint32_t, Moving> moves_;
   std::map<uint32_t, MoveFigures> finished_;  // figures of moves already freed
+  std::set<uint32_t> adopted_;                // Reserved ports that were configured ones (not made here)
 };
 
 }  // namespace hashi::mig

@@ -35,6 +35,10 @@ Status QemuBackend::CheckSource() {
   auto st = qmp_->Call("query-status");
   if (!st.ok()) return st.status();
   const std::string status = st->value("status", "");
+  if (options_.follow) {  // someone else's migration may be under way, even paused at its switchover
+    if (status == "running" || status == "paused" || status == "finish-migrate") return Status::Ok();
+    return Status::Error("the VM is " + status + ": nothing to follow");
+  }
   if (status != "running") return Status::Error("the VM is " + status + ", not running");
   auto mig = qmp_->Call("query-migrate");
   if (mig.ok() && mig->value("status", "") == "active") return Status::Error("a migration of this VM is already running");
@@ -46,8 +50,18 @@ Result<std::string> QemuBackend::PrepareIncoming(const VmIdentity& vm) {
   HASHI_RETURN_IF_ERROR(Connect());
   auto st = qmp_->Call("query-status");
   if (!st.ok()) return st.status();
-  if (st->value("status", "") != "inmigrate") {
-    return Status::Error("QEMU at " + options_.qmp_path + " is " + st->value("status", "?") +
+  const std::string status = st->value("status", "");
+  if (options_.follow) {
+    migrating_ = true;
+    if (status == "running") {  // it resumed before hashi was told: bind it now
+      pending_.push_back(Event(HvEventKind::kResumed));
+    } else if (status != "inmigrate") {
+      return Status::Error("QEMU at " + options_.qmp_path + " is " + status + ", not receiving a migration");
+    }
+    return options_.incoming_uri.empty() ? std::string("(the orchestrator's)") : options_.incoming_uri;
+  }
+  if (status != "inmigrate") {
+    return Status::Error("QEMU at " + options_.qmp_path + " is " + status +
                          ", not waiting for an incoming migration (-incoming defer)");
   }
   auto caps = qmp_->Call("migrate-set-capabilities",
@@ -62,6 +76,12 @@ Result<std::string> QemuBackend::PrepareIncoming(const VmIdentity& vm) {
 Status QemuBackend::Start(const std::string& uri, const MigrationLimits& limits) {
   HASHI_RETURN_IF_ERROR(Connect());
   source_ = true;
+  if (options_.follow) {
+    migrating_ = true;
+    last_progress_ns_ = SteadyNs();
+    FollowState(pending_);
+    return Status::Ok();
+  }
   auto caps = qmp_->Call("migrate-set-capabilities",
                          {{"capabilities",
                            {{{"capability", "events"}, {"state", true}},
@@ -80,6 +100,7 @@ Status QemuBackend::Start(const std::string& uri, const MigrationLimits& limits)
 }
 
 Status QemuBackend::Continue() {
+  if (options_.follow) return Status::Ok();  // the orchestrator continues
   if (!options_.pause_before_switchover) return Status::Ok();  // QEMU did not stop to wait
   if (!in_pre_switchover_) {  // STOP came first: go on the moment QEMU waits
     continue_pending_ = true;
@@ -92,6 +113,7 @@ Status QemuBackend::Continue() {
 }
 
 Status QemuBackend::Cancel() {
+  if (options_.follow) return Status::Ok();  // not hashi's migration to cancel
   cancelled_ = true;
   continue_pending_ = false;
   if (!qmp_ || qmp_->closed()) return Status::Error("no QMP connection");
@@ -100,17 +122,18 @@ Status QemuBackend::Cancel() {
 }
 
 void QemuBackend::CancelIncoming() {
-  if (!qmp_ || qmp_->closed()) return;
+  if (options_.follow || !qmp_ || qmp_->closed()) return;  // a followed QEMU is the orchestrator's
   (void)qmp_->Call("quit", nullptr, 1000);  // it was started only to receive this VM
   migrating_ = false;
 }
 
-HvEvent QemuBackend::Progress(std::string* error) {
+HvEvent QemuBackend::Progress(std::string* error, std::string* status) {
   HvEvent e{HvEventKind::kProgress};
   e.iteration = pass_;
   auto q = qmp_->Call("query-migrate");
   if (!q.ok()) return e;
   if (error != nullptr) *error = q->value("error-desc", "");
+  if (status != nullptr) *status = q->value("status", "");
   if (q->contains("ram")) {
     const auto& ram = (*q)["ram"];
     e.sent_bytes = ram.value("transferred", uint64_t{0});
@@ -122,19 +145,49 @@ HvEvent QemuBackend::Progress(std::string* error) {
   return e;
 }
 
+void QemuBackend::FollowState(std::vector<HvEvent>& out) {
+  std::string error, status;
+  HvEvent p = Progress(&error, &status);
+  if (!paused_reported_) {
+    if (status != "none" && status != "") out.push_back(p);
+    auto st = qmp_->Call("query-status");
+    const std::string run = st.ok() ? st->value("status", "") : "";
+    if (status == "pre-switchover" || status == "device" || status == "completed" ||
+        ((status == "active" || status == "setup") && (run == "paused" || run == "finish-migrate"))) {
+      paused_reported_ = true;
+      out.push_back(Event(HvEventKind::kPaused));
+    }
+  }
+  if (status == "completed") {
+    migrating_ = false;
+    out.push_back(Event(HvEventKind::kCompleted));
+  } else if (status == "failed" || status == "cancelled") {
+    migrating_ = false;
+    out.push_back(Event(HvEventKind::kFailed, error.empty() ? "the orchestrator's migration " + status : error));
+  }
+}
+
 std::vector<HvEvent> QemuBackend::Poll() {
   std::vector<HvEvent> out;
+  out.swap(pending_);
   if (!qmp_) return out;
   for (const QmpEvent& e : qmp_->TakeEvents()) OnEvent(e, out);
   if (qmp_->closed()) {
+    // A followed source QEMU that stopped for the switchover may be quit by
+    // its orchestrator as soon as the VM is handed over: the destination's
+    // Resumed (or the switchover timeout) decides, not this.
+    if (options_.follow && source_ && paused_reported_) return out;
     if (migrating_ && !closed_reported_) {
       closed_reported_ = true;
       out.push_back(Event(HvEventKind::kFailed, "QEMU closed its QMP connection (did it exit?)"));
     }
     return out;
   }
-  if (source_ && migrating_ && !paused_reported_ &&
-      SteadyNs() - last_progress_ns_ >= uint64_t{options_.progress_interval_ms} * 1000000) {
+  const bool due = SteadyNs() - last_progress_ns_ >= uint64_t{options_.progress_interval_ms} * 1000000;
+  if (source_ && migrating_ && options_.follow && due) {
+    last_progress_ns_ = SteadyNs();
+    FollowState(out);
+  } else if (source_ && migrating_ && !paused_reported_ && due) {
     last_progress_ns_ = SteadyNs();
     out.push_back(Progress());
   }

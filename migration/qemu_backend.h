@@ -17,6 +17,16 @@
 // device (it waits for hashi's device to connect before QMP answers), then
 // `migrate-incoming` on the URI; RESUME is kResumed. CancelIncoming() tells
 // that QEMU to quit: it was started only to receive this VM.
+//
+// Follow mode (`hashictl migration follow`, an orchestrator such as libvirt
+// or Nova drives the migration over its own monitor): hashi's QMP socket is
+// a second monitor, and nothing is commanded. The source reports kPaused at
+// STOP, or at once when the VM is already stopped (paused at
+// pre-switchover, where libvirt calls its hooks); kCompleted and kFailed
+// come from `query-migrate`, polled, since the orchestrator may not enable
+// MIGRATION events; RESUME after a failure is kSourceResumed. Continue and
+// Cancel are the orchestrator's. The destination sends no migrate-incoming
+// and never quits QEMU; RESUME (or a VM found already running) is kResumed.
 #pragma once
 
 #include <memory>
@@ -33,6 +43,7 @@ struct QemuOptions {
   int connect_timeout_ms = 10000;
   uint32_t progress_interval_ms = 200;
   bool pause_before_switchover = false;
+  bool follow = false;  // an orchestrator drives the migration: watch, command nothing
 };
 
 class QemuBackend : public Hypervisor {
@@ -52,7 +63,9 @@ class QemuBackend : public Hypervisor {
   Status Connect();
   void OnEvent(const QmpEvent& e, std::vector<HvEvent>& out);
   // query-migrate as a progress event (and the failure reason, if any).
-  HvEvent Progress(std::string* error = nullptr);
+  HvEvent Progress(std::string* error = nullptr, std::string* status = nullptr);
+  // Follow mode: where the orchestrator's migration stands now, as events.
+  void FollowState(std::vector<HvEvent>& out);
 
   QemuOptions options_;
   std::unique_ptr<QmpClient> qmp_;
@@ -65,6 +78,7 @@ class QemuBackend : public Hypervisor {
   bool closed_reported_ = false;
   uint32_t pass_ = 0;
   uint64_t last_progress_ns_ = 0;
+  std::vector<HvEvent> pending_;  // found by a command, reported by the next Poll()
 };
 
 }  // namespace hashi::mig

@@ -22,6 +22,7 @@ SourceMigration::SourceMigration(uint64_t id, VmIdentity vm, std::string peer, u
   rec_.role = Role::kSource;
   rec_.vm = std::move(vm);
   rec_.peer = std::move(peer);
+  rec_.follow = settings_.follow;
 }
 
 void SourceMigration::Send(MsgType t, uint64_t now_ns) {
@@ -32,6 +33,7 @@ void SourceMigration::Send(MsgType t, uint64_t now_ns) {
     case MsgType::kPrepare:
       m.vm = rec_.vm;
       m.source_ip = local_ip_;
+      m.follow = settings_.follow;
       break;
     case MsgType::kPrecopyProgress:
       m.iteration = rec_.progress.iteration;
@@ -68,10 +70,17 @@ void SourceMigration::OnMessage(const PeerMessage& m, uint64_t now_ns) {
       if (Status s = hv_->Start(incoming_uri_, settings_.limits); !s.ok()) {
         return RollBack(now_ns, hv_->kind() + ": " + s.message());
       }
-      Enter(Phase::kPrecopy, now_ns, "reserved; pre-copy to " + incoming_uri_);
+      Enter(Phase::kPrecopy, now_ns, settings_.follow ? "reserved; following the orchestrator's pre-copy"
+                                                      : "reserved; pre-copy to " + incoming_uri_);
       deadline_ns_ = now_ns + settings_.precopy_timeout_ms * kMs;
       if (Status s = sw_.HoldOnRefusal(rec_.vm.ofport); !s.ok()) return RollBack(now_ns, "guarding the port: " + s.message());
       held_ = true;  // from now on a rollback binds the port Local again
+      // What the hypervisor already knows (a followed VM may be paused at
+      // its switchover already), before anyone reads this phase.
+      for (const HvEvent& e : hv_->Poll()) {
+        if (finished()) break;
+        OnHypervisor(e, now_ns);
+      }
       return;
     case MsgType::kRefused:
       if (rec_.phase == Phase::kReserve) return Fail(now_ns, rec_.peer + " refused: " + m.reason);
@@ -162,6 +171,9 @@ void SourceMigration::OnHypervisor(const HvEvent& e, uint64_t now_ns) {
       return;
     case HvEventKind::kSourceResumed:
       Note(now_ns, "VM runs here again");
+      // Whoever drives the migration gave up on it (an orchestrator that
+      // cancelled, or QEMU after a failure): deliver what was held here.
+      if (Before(rec_.phase, Phase::kCleanup) && !handed_over_) RollBack(now_ns, "the VM runs here again");
       return;
     case HvEventKind::kResumed:
       return;  // a destination's event
@@ -170,7 +182,7 @@ void SourceMigration::OnHypervisor(const HvEvent& e, uint64_t now_ns) {
 
 void SourceMigration::OnPaused(uint64_t now_ns) {
   rec_.paused_ns = now_ns;
-  if (Status s = sw_.Hold(rec_.vm.ofport); !s.ok()) return RollBack(now_ns, "holding the port: " + s.message());
+  if (Status s = sw_.Hold(rec_.vm.ofport, tunnel_ofport_); !s.ok()) return RollBack(now_ns, "holding the port: " + s.message());
   rec_.hold_ns = now_ns;
   Enter(Phase::kStop, now_ns, "VM paused; its port holds packets");
   armed_acked_ = false;
@@ -183,6 +195,15 @@ void SourceMigration::OnResumed(const PeerMessage& m, uint64_t now_ns) {
   if (rec_.phase == Phase::kCleanup) {  // the peer did not get our Commit yet
     Send(MsgType::kCommit, now_ns);
     return;
+  }
+  if (rec_.phase == Phase::kPrecopy) {
+    // The peer's Resumed overtook this host's news of the stop (a QMP event
+    // read late on a busy host): the VM runs there, so it stopped here. Hold
+    // now and go on; waiting for a resend would leave the port on its stopped
+    // device for another retry interval.
+    Note(now_ns, "the VM runs at " + rec_.peer + " before its stop was seen here");
+    OnPaused(now_ns);
+    if (finished()) return;
   }
   if (rec_.phase != Phase::kStop && rec_.phase != Phase::kResume) return;
   rec_.resumed_ns = rec_.moved_ns = now_ns;

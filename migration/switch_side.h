@@ -22,6 +22,14 @@ struct MoveFigures {
   uint64_t forwarded = 0;      // sent by the forwarding pointer (source)
   uint64_t first_flush_ns = 0; // monotonic time of the first held packet sent (0: none)
   uint64_t held_now = 0;
+  // The VM port's own device counters (since the port was opened): what the
+  // switch sent to the VM, what the VM's ring refused at first and the
+  // switch kept and retried, and what it dropped (refused too long, or
+  // beyond the bound). With the move's counters and the switch's drops by
+  // reason this says where any packet of the VM's went.
+  uint64_t port_tx = 0;
+  uint64_t port_refused = 0;
+  uint64_t port_dropped = 0;
 };
 
 class SwitchSide {
@@ -36,8 +44,10 @@ class SwitchSide {
   // queues when it stops the VM, before hashi hears of it) wait instead of
   // being dropped.
   virtual Status HoldOnRefusal(uint32_t ofport) = 0;
-  // Source, step 4: Local -> Hold (the VM is paused).
-  virtual Status Hold(uint32_t ofport) = 0;
+  // Source, step 4: Local -> Hold (the VM is paused). toward_tunnel: the
+  // tunnel port it will be forwarded into, so nothing that comes out of that
+  // tunnel is flooded back into it meanwhile.
+  virtual Status Hold(uint32_t ofport, uint32_t toward_tunnel) = 0;
   // Source, step 5: Hold -> Remote through tunnel_ofport: what was held is
   // sent into the tunnel first, then newer packets (the forwarding pointer).
   virtual Status BindRemote(uint32_t ofport, uint32_t tunnel_ofport) = 0;
@@ -48,7 +58,10 @@ class SwitchSide {
   virtual Status RemovePort(uint32_t ofport) = 0;
 
   // Destination, step 2: a Reserved port for vm (known, not active), after
-  // checking there is room for it and a tunnel to source_ip.
+  // checking there is room for it and a tunnel to source_ip. A port already
+  // configured for the VM (its name and number) is adopted: its device stays
+  // (a vhost-user client that connected to the incoming QEMU's socket as
+  // soon as it appeared), and a rollback binds it back as it was.
   virtual Status Reserve(const VmIdentity& vm, uint32_t source_ip) = 0;
   // Destination, step 5: Reserved -> Local (the VM runs here).
   virtual Status BindLocal(uint32_t ofport) = 0;

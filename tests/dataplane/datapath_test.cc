@@ -209,6 +209,38 @@ TEST_F(DatapathTest, PollOnceWithoutWorkerThread) {
   EXPECT_EQ(dp_->worker(0).stats.snapshot_version, dp_->tables()->version());
 }
 
+// An idle worker sleeps (adaptive polling) and still forwards everything
+// once traffic comes; publishes do not wait for a sleeping worker.
+TEST_F(DatapathTest, IdleWorkerSleepsAndWakesForTraffic) {
+  ctl::FlowDb db(*dp_);
+  ASSERT_TRUE(db.Add(*ctl::ParseFlow("in_port=1 actions=output:3")).ok());
+  db.Commit();
+  dp_->set_max_sleep_us(200);
+  StartWorker();
+  rte_delay_ms(50);
+  const uint64_t sleeps = ReadCounter(dp_->worker(0).stats.sleeps);
+  EXPECT_GT(sleeps, 10u) << "an idle worker did not sleep";
+  const uint64_t hz = rte_get_tsc_hz();
+  EXPECT_GT(ReadCounter(dp_->worker(0).stats.sleep_cycles), hz / 100) << "asleep less than 10 ms of 50";
+  Inject(0, 500, 0x0a000002);
+  WaitDrained();
+  std::vector<Bytes> out = ports_[2]->TakeSent();
+  ASSERT_EQ(out.size(), 500u);
+  for (uint32_t i = 0; i < out.size(); ++i) EXPECT_EQ(SeqOf(out[i]), i);
+  const uint64_t before = rte_get_tsc_cycles();
+  ASSERT_TRUE(db.Add(*ctl::ParseFlow("in_port=2 actions=output:3")).ok());
+  db.Commit();  // waits for a grace period
+  EXPECT_LT(rte_get_tsc_cycles() - before, hz / 10) << "a publish waited on a sleeping worker";
+}
+
+TEST_F(DatapathTest, BusyPollingWorkerNeverSleeps) {
+  dp_->set_max_sleep_us(0);
+  StartWorker();
+  rte_delay_ms(30);
+  EXPECT_EQ(ReadCounter(dp_->worker(0).stats.sleeps), 0u);
+  EXPECT_GT(ReadCounter(dp_->worker(0).stats.loops), 1000u);
+}
+
 TEST(Datapath, RejectsBadWorkerCounts) {
   EXPECT_FALSE(Datapath::Create(0).ok());
   EXPECT_FALSE(Datapath::Create(100000).ok());

@@ -14,6 +14,7 @@ namespace {
 
 Bytes Numbered(uint16_t n) { return test::Udp4Frame(0x0a000001, 0x0a000002, n, 7); }
 uint16_t NumberOf(const Bytes& f) { return test::Get16(f, 34); }
+Bytes Frame(uint64_t dst, uint64_t src) { return test::Udp4Frame(0x0a000001, 0x0a000002, 1, 7, test::L2{dst, src, {}}); }
 
 class PortMoveTest : public PipelineTest {
  protected:
@@ -152,6 +153,52 @@ TEST_F(PortMoveTest, AMoveFreesWhatItStillHolds) {
   move_.reset();  // the fixture's TearDown checks that no mbuf leaked
   RunNumbered(7, 1);
   EXPECT_EQ(Sent(1).size(), 1u);
+}
+
+// A moving VM's port leads into the tunnel to its new host (here port 3
+// stands for that tunnel): what comes out of that tunnel is never flooded or
+// NORMAL-forwarded back into it, so the new host never learns the VM's MAC
+// behind the tunnel from its own frames.
+TEST_F(PortMoveTest, NothingFromTheTunnelGoesBackIntoAPortLeadingThere) {
+  Flows({"actions=NORMAL"});
+  const uint64_t vm_mac = 0x020000000002, client_mac = 0x020000000001;
+  Run(1, {Frame(0xffffffffffff, vm_mac)});  // the VM seen at port 2
+  Sent(0);
+  Sent(2);
+  for (BindingKind kind : {BindingKind::kRemote, BindingKind::kHold}) {
+    MakeMove();
+    PortBinding b = *map_.Find(2);
+    b.kind = kind;
+    b.remote_tunnel = 3;
+    b.move = move_.get();
+    ASSERT_TRUE(map_.Bind(b).ok());
+    Run(2, {Frame(0xffffffffffff, 0x0200000000aa)});  // a broadcast from the tunnel
+    EXPECT_EQ(Sent(0).size(), 1u);
+    EXPECT_EQ(move_->held_now(), 0u) << "flooded into the port leading back";
+    Run(2, {Frame(vm_mac, client_mac)});  // unicast to the VM from the tunnel
+    EXPECT_EQ(move_->held_now(), 0u) << "NORMAL sent it back towards the tunnel";
+    EXPECT_TRUE(Sent(0).empty());
+    Bind(BindingKind::kLocal, ports_[1]->id(), nullptr);
+    move_.reset();
+  }
+  EXPECT_EQ(Drops(DropReason::kTunnelHairpin), 2u);
+  EXPECT_EQ(Drops(DropReason::kNoAction), 0u);
+  // From anywhere else the port is a flood member as before.
+  MakeMove();
+  Bind(BindingKind::kHold, 0, move_.get());
+  Run(0, {Frame(0xffffffffffff, client_mac)});
+  EXPECT_EQ(move_->held_now(), 1u);
+  EXPECT_EQ(Sent(2).size(), 1u);
+  Bind(BindingKind::kLocal, ports_[1]->id(), nullptr);
+  move_.reset();
+}
+
+TEST_F(PortMoveTest, AReservedPortIsNoFloodMember) {
+  Flows({"actions=FLOOD"});
+  Bind(BindingKind::kReserved, 0, nullptr);
+  Run(0, {Frame(0xffffffffffff, 0x020000000001)});
+  EXPECT_EQ(Sent(2).size(), 1u);
+  EXPECT_EQ(Drops(DropReason::kPortReserved), 0u);
 }
 
 TEST(PortMove, RefusesEmptyLimits) {

@@ -59,7 +59,7 @@ struct FakeSwitch : SwitchSide {
     return binding[vm.ofport] == "local" ? Status::Ok() : Status::Error("port not local");
   }
   Status HoldOnRefusal(uint32_t p) override { return Set(p, "local+ring"); }
-  Status Hold(uint32_t p) override { return Set(p, "hold"); }
+  Status Hold(uint32_t p, uint32_t) override { return Set(p, "hold"); }
   Status BindRemote(uint32_t p, uint32_t tunnel) override { return Set(p, "remote:" + std::to_string(tunnel)); }
   Status BindLocalAgain(uint32_t p) override { return Set(p, "local"); }
   Status RemovePort(uint32_t p) override {

@@ -95,7 +95,7 @@ TEST_F(PortMoverTest, SourceHoldsThenSendsHeldFirstIntoTheTunnel) {
   ASSERT_TRUE(mover_->CheckSource(vm_id_, kGre).ok());
   Send(0, 3);
   EXPECT_EQ(vm_->TakeSent().size(), 3u);
-  ASSERT_TRUE(mover_->Hold(kVm).ok());
+  ASSERT_TRUE(mover_->Hold(kVm, kGre).ok());
   EXPECT_EQ(ports_->Find(kVm)->binding, dp::BindingKind::kHold);
   Send(3, 5);
   EXPECT_TRUE(vm_->TakeSent().empty());
@@ -120,7 +120,7 @@ TEST_F(PortMoverTest, SourceHoldsThenSendsHeldFirstIntoTheTunnel) {
 }
 
 TEST_F(PortMoverTest, RollbackDeliversHeldLocallyThenSettles) {
-  ASSERT_TRUE(mover_->Hold(kVm).ok());
+  ASSERT_TRUE(mover_->Hold(kVm, kGre).ok());
   Send(0, 4);
   ASSERT_TRUE(mover_->BindLocalAgain(kVm).ok());
   Send(4, 2);
