@@ -46,7 +46,7 @@ Status QemuBackend::CheckSource() {
 }
 
 Result<std::string> QemuBackend::PrepareIncoming(const VmIdentity& vm) {
-  if (options_.incoming_uri.empty()) return Status::Error("no incoming URI configured for " + vm.name);
+  if (options_.incoming_uri.empty() && !options_.follow) return Status::Error("no incoming URI configured for " + vm.name);
   HASHI_RETURN_IF_ERROR(Connect());
   auto st = qmp_->Call("query-status");
   if (!st.ok()) return st.status();

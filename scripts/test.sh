@@ -33,7 +33,9 @@ run_suite() {  # BUILD_DIR MESON_OPTIONS...
 }
 
 run_suite build-test --buildtype=release -Dwerror=true -Dbenchmarks=true
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+# The sanitizer build repeats the migration end to end once per mode (the
+# release build runs it 5 times per mode: tests/integration/migration_test.sh).
+HASHI_MIGRATION_RUNS=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   run_suite build-asan --buildtype=debugoptimized -Dsanitize=true -Dwerror=true -Dbenchmarks=false
 
 # Benchmarks are built above; run each briefly so they keep working (no timing asserted).

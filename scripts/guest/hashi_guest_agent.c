@@ -4,8 +4,15 @@
  * number of connections), optionally dirties memory at a steady rate (to
  * make pre-copy work: -d MB_PER_SECOND over a -w MB working set), and writes
  * a heartbeat line with a counter to stdout every 200 ms, so a test can tell
- * a guest that froze from one that runs. One process, one poll loop. */
+ * a guest that froze from one that runs. One process, one poll loop that
+ * never blocks: a TCP peer that stalls (its connection retransmitting
+ * across a migration) must not stop the UDP echo, so each connection's
+ * unsent echo waits in its own buffer, and the UDP socket has a large
+ * receive buffer. Each heartbeat also reports the guest kernel's own UDP
+ * drops (/proc/net/snmp RcvbufErrors, SndbufErrors), so a test can tell
+ * loss inside the guest from loss in the network. */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -24,11 +31,33 @@ static double now_s(void) {
   return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* The guest kernel's UDP receive and send buffer errors so far. */
+static unsigned long udp_drops(void) {
+  FILE* f = fopen("/proc/net/snmp", "r");
+  char names[1024], values[1024];
+  unsigned long drops = 0;
+  if (f == NULL) return 0;
+  while (fgets(names, sizeof names, f) && fgets(values, sizeof values, f)) {
+    if (strncmp(names, "Udp:", 4) != 0) continue;
+    char *np, *vp, *n = strtok_r(names, " \n", &np), *v = strtok_r(values, " \n", &vp);
+    for (; n && v; n = strtok_r(NULL, " \n", &np), v = strtok_r(NULL, " \n", &vp)) {
+      if (!strcmp(n, "RcvbufErrors") || !strcmp(n, "SndbufErrors")) drops += strtoul(v, NULL, 10);
+    }
+    break;
+  }
+  fclose(f);
+  return drops;
+}
+
 static int listen_on(int type, int port) {
-  int fd = socket(AF_INET, type, 0), one = 1;
+  int fd = socket(AF_INET, type, 0), one = 1, big = 8 << 20;
   struct sockaddr_in a = {0};
   if (fd < 0) return -1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (type == SOCK_DGRAM) {  /* root in the guest: past rmem_max */
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof big);
+  }
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   if (bind(fd, (struct sockaddr*)&a, sizeof a) < 0) return -1;
@@ -56,6 +85,8 @@ int main(int argc, char** argv) {
     memset(wss, 1, wss_len);
   }
   struct pollfd fds[2 + MAX_TCP];
+  static char pending[MAX_TCP][65536];  /* each connection's echo not yet written */
+  size_t pending_len[MAX_TCP] = {0}, pending_off[MAX_TCP] = {0};
   int nconn = 0;
   unsigned long beat = 0, udp_echoed = 0;
   double next_beat = now_s(), last_dirty = now_s();
@@ -64,7 +95,10 @@ int main(int argc, char** argv) {
   for (;;) {
     fds[0] = (struct pollfd){udp, POLLIN, 0};
     fds[1] = (struct pollfd){tcp, POLLIN, 0};
-    for (int i = 0; i < nconn; ++i) fds[2 + i].events = POLLIN, fds[2 + i].revents = 0;
+    for (int i = 0; i < nconn; ++i) {
+      fds[2 + i].events = pending_len[i] > pending_off[i] ? POLLOUT : POLLIN;
+      fds[2 + i].revents = 0;
+    }
     poll(fds, 2 + nconn, 10);
     if (fds[0].revents & POLLIN) {
       unsigned char buf[2048];
@@ -79,23 +113,35 @@ int main(int argc, char** argv) {
     }
     if ((fds[1].revents & POLLIN) && nconn < MAX_TCP) {
       int c = accept(tcp, NULL, NULL);
-      if (c >= 0) fds[2 + nconn++].fd = c;
+      if (c >= 0) {
+        fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+        pending_len[nconn] = pending_off[nconn] = 0;
+        fds[2 + nconn++].fd = c;
+      }
     }
     for (int i = 0; i < nconn; ++i) {
-      if (!(fds[2 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[65536];
-      ssize_t n = read(fds[2 + i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        close(fds[2 + i].fd);
-        fds[2 + i] = fds[2 + --nconn];
-        --i;
-        continue;
+      if (!(fds[2 + i].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR))) continue;
+      ssize_t n = 0;
+      if (pending_len[i] == pending_off[i]) {  /* nothing waits: read more */
+        n = read(fds[2 + i].fd, pending[i], sizeof pending[i]);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+        pending_len[i] = n > 0 ? (size_t)n : 0;
+        pending_off[i] = 0;
       }
-      for (ssize_t off = 0; off < n;) {  /* blocking write: echo all of it */
-        ssize_t w = write(fds[2 + i].fd, buf + off, (size_t)(n - off));
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += w;
+      if (n >= 0 && pending_len[i] > pending_off[i]) {
+        ssize_t w = write(fds[2 + i].fd, pending[i] + pending_off[i], pending_len[i] - pending_off[i]);
+        if (w > 0) pending_off[i] += (size_t)w;
+        if (w >= 0 || errno == EAGAIN || errno == EINTR) continue;
+        n = -1;  /* broken: close it below */
+      }
+      if (n <= 0) {  /* closed or broken */
+        close(fds[2 + i].fd);
+        --nconn;
+        fds[2 + i] = fds[2 + nconn];
+        memcpy(pending[i], pending[nconn], pending_len[nconn]);
+        pending_len[i] = pending_len[nconn];
+        pending_off[i] = pending_off[nconn];
+        --i;
       }
     }
     double t = now_s();
@@ -108,7 +154,7 @@ int main(int argc, char** argv) {
       last_dirty = t;
     }
     if (t >= next_beat) {
-      printf("beat %lu udp_echoed %lu\n", ++beat, udp_echoed);
+      printf("beat %lu udp_echoed %lu udp_guest_drops %lu\n", ++beat, udp_echoed, udp_drops());
       fflush(stdout);
       next_beat = t + 0.2;
     }

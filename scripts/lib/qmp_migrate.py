@@ -1,16 +1,22 @@
 #!/usr/bin/python3
 """Migrates a QEMU guest over QMP alone, as a switch-agnostic orchestrator
-does (the benchmarks' baseline): `events` on both sides, migrate-incoming on
-the destination, migrate on the source, then waits for completion. Prints
-one JSON object: QEMU's downtime (STOP to the destination's RESUME, from
-QEMU's own event timestamps), the total time, and the status.
+(libvirt, Nova, any QMP client) does: `events` on both sides,
+migrate-incoming on the destination, migrate on the source, then waits for
+completion. With --pre-switchover CMD it also sets pause-before-switchover,
+runs CMD (a shell command: the switch's hook, e.g. `hashictl migration
+follow`) when the source is paused at pre-switchover, and then sends
+migrate-continue, as libvirt does around its own switchover work; CMD
+failing cancels the migration. Prints one JSON object: QEMU's downtime
+(STOP to the destination's RESUME, from QEMU's own event timestamps), the
+total time, how long CMD took, and the status.
 
-Usage: qmp_migrate.py SRC_QMP DST_QMP URI [--downtime-ms 300]
+Usage: qmp_migrate.py SRC_QMP DST_QMP URI [--downtime-ms 300] [--pre-switchover CMD]
 """
+import argparse
 import json
 import select
 import socket
-import sys
+import subprocess
 import time
 
 
@@ -49,22 +55,40 @@ def ts(e):
 
 
 def main():
-    src, dst = Qmp(sys.argv[1]), Qmp(sys.argv[2])
-    uri = sys.argv[3]
-    downtime = int(sys.argv[5]) if len(sys.argv) > 5 else 300
-    caps = {"capabilities": [{"capability": "events", "state": True}]}
-    dst.call("migrate-set-capabilities", caps)
-    dst.call("migrate-incoming", {"uri": uri})
-    src.call("migrate-set-capabilities", caps)
-    src.call("migrate-set-parameters", {"downtime-limit": downtime})
+    ap = argparse.ArgumentParser()
+    ap.add_argument("src")
+    ap.add_argument("dst")
+    ap.add_argument("uri")
+    ap.add_argument("--downtime-ms", type=int, default=300)
+    ap.add_argument("--pre-switchover", default=None)
+    a = ap.parse_args()
+    src, dst = Qmp(a.src), Qmp(a.dst)
+    caps = [{"capability": "events", "state": True}]
+    dst.call("migrate-set-capabilities", {"capabilities": caps})
+    dst.call("migrate-incoming", {"uri": a.uri})
+    src_caps = caps + [{"capability": "pause-before-switchover", "state": a.pre_switchover is not None}]
+    src.call("migrate-set-capabilities", {"capabilities": src_caps})
+    src.call("migrate-set-parameters", {"downtime-limit": a.downtime_ms})
     t0 = time.monotonic()
-    src.call("migrate", {"uri": uri})
-    status = "timeout"
+    src.call("migrate", {"uri": a.uri})
+    status, hook_ms, hook_out, hooked = "timeout", None, "", False
     while time.monotonic() - t0 < 120:
         r, _, _ = select.select([src.s, dst.s], [], [], 0.5)
         for q in (src, dst):
             if q.s in r:
                 q.read_event()
+        if a.pre_switchover and not hooked and any(
+                e["event"] == "MIGRATION" and e["data"]["status"] == "pre-switchover" for e in src.events):
+            hooked = True
+            h0 = time.monotonic()
+            p = subprocess.run(a.pre_switchover, shell=True, capture_output=True, text=True)
+            hook_ms = round((time.monotonic() - h0) * 1000, 1)
+            hook_out = (p.stdout + p.stderr).strip()
+            if p.returncode != 0:
+                src.call("migrate_cancel")
+                status = "hook failed"
+                break
+            src.call("migrate-continue", {"state": "pre-switchover"})
         done = [e for e in src.events if e["event"] == "MIGRATION" and e["data"]["status"] in ("completed", "failed")]
         resumed = [e for e in dst.events if e["event"] == "RESUME"]
         if done and (resumed or done[0]["data"]["status"] == "failed"):
@@ -73,7 +97,8 @@ def main():
     stop = [e for e in src.events if e["event"] == "STOP"]
     resume = [e for e in dst.events if e["event"] == "RESUME"]
     out = {"status": status, "total_ms": round((time.monotonic() - t0) * 1000, 1),
-           "downtime_ms": round((ts(resume[0]) - ts(stop[0])) * 1000, 1) if stop and resume else None}
+           "downtime_ms": round((ts(resume[0]) - ts(stop[0])) * 1000, 1) if stop and resume else None,
+           "hook_ms": hook_ms, "hook_output": hook_out}
     print(json.dumps(out))
 
 

@@ -52,6 +52,12 @@ TEST(PeerProtocol, EveryTypeRoundTrips) {
   EXPECT_EQ(d->vm.ipv4, p.vm.ipv4);
   EXPECT_EQ(d->vm.memory_bytes, p.vm.memory_bytes);
   EXPECT_EQ(d->source_ip, p.source_ip);
+  EXPECT_FALSE(d->follow);
+  PeerMessage f = Prepare();
+  f.follow = true;
+  auto df = DecodePeerMessage(Encode(f).data(), Encode(f).size());
+  ASSERT_TRUE(df.ok()) << df.error();
+  EXPECT_TRUE(df->follow);
 
   PeerMessage m;
   m.migration_id = 3;

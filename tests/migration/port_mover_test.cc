@@ -188,6 +188,34 @@ TEST_F(PortMoverTest, DestinationReservesThenGoesLocal) {
   EXPECT_FALSE(ports_->Find(7).ok());
 }
 
+// A port configured for the VM beforehand (the vhost-user client the
+// incoming QEMU waits for) is adopted: Reserved, then Local with its device;
+// a rollback leaves it as it was.
+TEST_F(PortMoverTest, DestinationAdoptsTheVmsConfiguredPort) {
+  const std::string devargs = ports_->Find(kVm)->spec.devargs;
+  ASSERT_TRUE(mover_->Reserve(vm_id_, 0x0a020001).ok());
+  EXPECT_EQ(ports_->Find(kVm)->binding, dp::BindingKind::kReserved);
+  EXPECT_EQ(ports_->Find(kVm)->spec.devargs, devargs);  // the same device, not one from the template
+  Send(0, 2);
+  EXPECT_TRUE(vm_->TakeSent().empty());
+  mover_->Unreserve(kVm);  // rollback
+  ASSERT_TRUE(ports_->Find(kVm).ok());
+  EXPECT_EQ(ports_->Find(kVm)->binding, dp::BindingKind::kLocal);
+  Send(2, 1);
+  EXPECT_EQ(vm_->TakeSent().size(), 1u);
+  ASSERT_TRUE(mover_->Reserve(vm_id_, 0x0a020001).ok());
+  ASSERT_TRUE(mover_->BindLocal(kVm).ok());
+  Send(3, 2);
+  dp_->PollOnce(0);
+  EXPECT_EQ(vm_->TakeSent().size(), 2u);
+  EXPECT_EQ(mover_->Figures(kVm).flushed, 2u);  // through the hold ring, device backpressure on
+  VmIdentity other = vm_id_;
+  other.name = "db1";
+  const Status s = mover_->Reserve(other, 0x0a020001);  // the number belongs to web1's port
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("taken by web1"), std::string::npos) << s.message();
+}
+
 TEST_F(PortMoverTest, RefusesAnUnreadySource) {
   VmIdentity unknown = vm_id_;
   unknown.ofport = 9;

@@ -123,5 +123,59 @@ TEST_F(QemuBackendTest, DestinationListensThenQuitsWhenCancelled) {
   ::unlink(uri.substr(5).c_str());
 }
 
+// Follow mode: an orchestrator (here the test, on QEMU's first monitor)
+// drives the migration and pauses it at pre-switchover; the backend on a
+// second monitor commands nothing, sees the pause at once, and leaves the
+// continuing to the orchestrator.
+TEST_F(QemuBackendTest, FollowedSourceSeesThePauseAndCommandsNothing) {
+  const std::string second = "/tmp/hashi_qmp_test_f_" + std::to_string(::getpid()) + ".sock";
+  Qemu q({"-qmp", "unix:" + second + ",server=on,wait=off"});
+  auto orch = QmpClient::Connect(q.path(), 10000);
+  ASSERT_TRUE(orch.ok()) << orch.error();
+  ASSERT_TRUE((*orch)->Call("migrate-set-capabilities",
+                            {{"capabilities", {{{"capability", "events"}, {"state", true}},
+                                               {{"capability", "pause-before-switchover"}, {"state", true}}}}}).ok());
+  ASSERT_TRUE((*orch)->Call("migrate", {{"uri", "exec:cat > /dev/null"}}).ok());
+  std::string status;
+  for (int i = 0; i < 500 && status != "pre-switchover"; ++i) {
+    auto m = (*orch)->Call("query-migrate");
+    ASSERT_TRUE(m.ok()) << m.error();
+    status = m->value("status", "");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(status, "pre-switchover");
+  QemuBackend b({.qmp_path = second, .progress_interval_ms = 10, .follow = true});
+  ASSERT_TRUE(b.CheckSource().ok());  // a VM already migrating is no error when following
+  ASSERT_TRUE(b.Start("", MigrationLimits{}).ok());
+  bool paused = false;
+  for (const HvEvent& e : b.Poll()) paused |= e.kind == HvEventKind::kPaused;
+  EXPECT_TRUE(paused) << "the pause was not reported at once";
+  ASSERT_TRUE(b.Continue().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ((*orch)->Call("query-migrate")->value("status", ""), "pre-switchover") << "the backend continued";
+  ASSERT_TRUE((*orch)->Call("migrate-continue", {{"state", "pre-switchover"}}).ok());
+  bool completed = false;
+  for (int i = 0; i < 300 && !completed; ++i) {
+    for (const HvEvent& e : b.Poll()) completed |= e.kind == HvEventKind::kCompleted;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(completed);
+  ::unlink(second.c_str());
+}
+
+TEST_F(QemuBackendTest, FollowedDestinationIsNeverCommanded) {
+  const std::string second = "/tmp/hashi_qmp_test_fd_" + std::to_string(::getpid()) + ".sock";
+  Qemu q({"-incoming", "defer", "-qmp", "unix:" + second + ",server=on,wait=off"});
+  QemuBackend b({.qmp_path = second, .follow = true});
+  auto r = b.PrepareIncoming(VmIdentity{"web1", 5});
+  ASSERT_TRUE(r.ok()) << r.error();
+  auto orch = QmpClient::Connect(q.path(), 10000);
+  ASSERT_TRUE(orch.ok()) << orch.error();
+  EXPECT_EQ((*orch)->Call("query-migrate")->value("status", "none"), "none") << "migrate-incoming was sent";
+  b.CancelIncoming();
+  EXPECT_FALSE(q.Exited(300)) << "a followed QEMU was told to quit";
+  ::unlink(second.c_str());
+}
+
 }  // namespace
 }  // namespace hashi::mig

@@ -278,6 +278,56 @@ TEST_F(SourceTest, RepeatedResumedGetsCommitAgain) {
 
 // A backend that cannot stop at the switchover point reports only the end:
 // the port holds then, and the move goes on.
+// The peer's Resumed can overtake this host's news of the stop (a QMP event
+// read late on a busy host): hold and forward at once, no resend waited for.
+TEST_F(SourceTest, ResumedBeforeTheStopWasSeenHoldsAndForwardsAtOnce) {
+  m_->Start(t_);
+  m_->OnMessage(Msg(MsgType::kReserved), t_ += kMs);
+  ASSERT_EQ(phase(), Phase::kPrecopy);
+  sent_.clear();
+  sw_.calls.clear();
+  m_->OnMessage(Msg(MsgType::kResumed), t_ += kMs);
+  EXPECT_EQ(phase(), Phase::kCleanup);
+  EXPECT_EQ(sw_.binding[kPort], "remote:20");
+  const std::vector<std::string> want = {"hold", "remote:20"};
+  EXPECT_EQ(sw_.calls, want) << "held first, so nothing is sent to the stopped device";
+  const std::vector<MsgType> types = SentTypes();
+  ASSERT_FALSE(types.empty());
+  EXPECT_EQ(types.back(), MsgType::kCommit);
+  hv_->Push(HvEventKind::kPaused);  // the late event changes nothing
+  hv_->Push(HvEventKind::kCompleted);
+  m_->Poll(t_ += kMs);
+  EXPECT_EQ(phase(), Phase::kCleanup);
+  EXPECT_EQ(sw_.binding[kPort], "remote:20");
+}
+
+// Whoever drives the migration gave up (an orchestrator cancelled after the
+// pause): the VM runs here again, and what was held is delivered here.
+TEST_F(SourceTest, TheVmResumingHereRollsBack) {
+  ToStop();
+  hv_->Push(HvEventKind::kSourceResumed);
+  m_->Poll(t_ += kMs);
+  EXPECT_EQ(phase(), Phase::kRolledBack);
+  EXPECT_EQ(sw_.binding[kPort], "local");
+  EXPECT_EQ(SentTypes(), std::vector<MsgType>{MsgType::kAbort});
+}
+
+TEST_F(SourceTest, FollowModeSaysSoInPrepareAndTheRecord) {
+  settings_.follow = true;
+  m_ = std::make_unique<SourceMigration>(8, m_->record().vm, "hostB", kTunnel, 0x0a010001,
+                                         std::make_unique<test::FakeHypervisor>(), sw_,
+                                         [this](const PeerMessage& msg) {
+                                           sent_.push_back(msg);
+                                           return true;
+                                         },
+                                         settings_);
+  m_->Start(t_);
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].type, MsgType::kPrepare);
+  EXPECT_TRUE(sent_[0].follow);
+  EXPECT_TRUE(m_->record().follow);
+}
+
 TEST_F(SourceTest, BackendWithoutPauseHoldsAtCompletion) {
   m_->Start(t_);
   m_->OnMessage(Msg(MsgType::kReserved), t_ += kMs);
