@@ -149,20 +149,27 @@ std::string Megabytes(uint64_t bytes) {
 // when the VM moved, 1 when it did not.
 int FollowMigration(const std::string& socket_path, uint64_t id);
 
+// One migration's record (migration-show ID) into *data; 0, or the exit status.
+int ShowMigration(const std::string& socket_path, uint64_t id, nlohmann::json* data) {
+  nlohmann::json req = {{"cmd", "migration-show"}, {"args", {std::to_string(id)}}};
+  nlohmann::json r;
+  if (int rc = Request(socket_path, req, &r); rc != 0) return rc;
+  if (!r.value("ok", false)) {
+    std::fprintf(stderr, "hashictl: %s\n", r.value("error", std::string("migration lost")).c_str());
+    return 1;
+  }
+  *data = r["data"];
+  return 0;
+}
+
 // `migration follow` without --wait: returns once the switches follow the
 // migration (past check and reserve; a VM already paused is held by then),
 // so an orchestrator that calls it at pre-switchover may continue. Exit
 // status 0 then, 1 if it failed.
 int AwaitFollowing(const std::string& socket_path, uint64_t id) {
   for (int i = 0; i < 600; ++i) {
-    nlohmann::json req = {{"cmd", "migration-show"}, {"args", {std::to_string(id)}}};
-    nlohmann::json r;
-    if (int rc = Request(socket_path, req, &r); rc != 0) return rc;
-    if (!r.value("ok", false)) {
-      std::fprintf(stderr, "hashictl: %s\n", r.value("error", std::string("migration lost")).c_str());
-      return 1;
-    }
-    const nlohmann::json& d = r["data"];
+    nlohmann::json d;
+    if (int rc = ShowMigration(socket_path, id, &d); rc != 0) return rc;
     const std::string phase = d.value("phase", "");
     if (d.value("finished", false) && !d.value("moved", false)) {
       std::printf("%s", d.value("report", std::string()).c_str());
@@ -182,14 +189,8 @@ int FollowMigration(const std::string& socket_path, uint64_t id) {
   const bool tty = isatty(STDOUT_FILENO);
   std::string last_phase;
   while (true) {
-    nlohmann::json req = {{"cmd", "migration-show"}, {"args", {std::to_string(id)}}};
-    nlohmann::json r;
-    if (int rc = Request(socket_path, req, &r); rc != 0) return rc;
-    if (!r.value("ok", false)) {
-      std::fprintf(stderr, "hashictl: %s\n", r.value("error", std::string("migration lost")).c_str());
-      return 1;
-    }
-    const nlohmann::json& d = r["data"];
+    nlohmann::json d;
+    if (int rc = ShowMigration(socket_path, id, &d); rc != 0) return rc;
     const std::string phase = d.value("phase", "");
     const auto& p = d["progress"];
     const uint64_t sent = p.value("sent_bytes", uint64_t{0}), left = p.value("remaining_bytes", uint64_t{0});
