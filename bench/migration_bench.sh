@@ -6,6 +6,8 @@
 # Systems, interleaved in every repetition:
 #   hashi     hashictl migrate: hold at STOP, flush into the tunnel once the
 #             guest runs at B, announce from the switch
+#   outside   an orchestrator drives QEMU over QMP, pauses at pre-switchover
+#             and calls `hashictl migration follow` (docs/adr/0007)
 #   baseline  the same two hashi processes doing nothing special (NORMAL
 #             learning, plain ports), the migration driven over QMP alone and
 #             the guest's own announcement moving its MAC: what a switch
@@ -17,12 +19,12 @@
 # and reordering, TCP survival, packets held. Under TCG, QEMU 7.2 resumes
 # some guests with corrupted memory (docs/adr/0006); such runs are counted
 # as "guest-broken", not measured.
-# Usage: bench/migration_bench.sh [-r REPS] [-m "128 512"] [-l "idle dirty"] [-s "hashi baseline"]
+# Usage: bench/migration_bench.sh [-r REPS] [-m "128 512"] [-l "idle dirty"] [-s "hashi outside baseline"]
 # Writes CSV (default migration_bench.csv) and, from the first good hashi
 # run, the client and migration JSON for bench/migration_plot.py.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-reps=2 mems="128 512" loads="idle dirty" systems="hashi baseline"
+reps=2 mems="128 512" loads="idle dirty" systems="hashi outside baseline"
 while getopts "r:m:l:s:" o; do
   case $o in r) reps=$OPTARG ;; m) mems=$OPTARG ;; l) loads=$OPTARG ;; s) systems=$OPTARG ;; *) exit 2 ;; esac
 done
@@ -61,19 +63,14 @@ for rep in $(seq "$reps"); do
         echo "== $name"
         if ! start_a || ! start_b; then stop_all; echo "$sys,$mem,$load,$rep,setup-failed,,,,,,,,,,," >> "$csv"; continue; fi
         traffic_start "$name"
-        if [ "$sys" = hashi ]; then
-          ut_ctl A migrate web1 --to hostB > "$W/migrate.$name.txt" 2>&1
-        else
-          /usr/bin/python3 "$root/scripts/lib/qmp_migrate.py" "$W/qmpA-web1.sock" "$W/qmpB-web1.sock" \
-            "unix:$W/incoming-web1" > "$W/qmp.$name.json" 2>&1
-        fi
+        mt_migrate "$name"  # hashi: hashictl migrate; outside: QMP + migration follow; baseline: QMP alone
         beats=$(qg_beats "$W/serial.B")
         sleep 4
         outcome=ok
         [ "$(qg_beats "$W/serial.B")" -gt "$beats" ] || outcome=guest-broken
         touch "$W/stop.$name"
         wait "$TRAFFIC_PID"
-        if [ "$sys" = hashi ]; then
+        if [ "$sys" != baseline ]; then
           ut_ctl A --json migration-show > "$W/migA.$name.json" 2>/dev/null
           ut_ctl B --json migration-show > "$W/migB.$name.json" 2>/dev/null
         fi
@@ -83,7 +80,7 @@ sys_, w, name, outcome = sys.argv[1:5]
 c = json.load(open(os.path.join(w, "client.%s.json" % name)))
 u, p, t = c["udp"], c["ping"], c["tcp"]
 qemu_down = first = held_a = waited_b = total = ""
-if sys_ == "hashi":
+if sys_ != "baseline":
     a = json.load(open(os.path.join(w, "migA.%s.json" % name)))[0]
     b = json.load(open(os.path.join(w, "migB.%s.json" % name)))[0]
     qemu_down = a["downtime_ms"]
@@ -91,7 +88,7 @@ if sys_ == "hashi":
         first = round((b["first_flush_at_ns"] - a["paused_at_ns"]) / 1e6, 1)
     held_a, waited_b, total = a["packets"]["held"], b["packets"]["held"] + b["packets"]["queued"], a["total_ms"]
 else:
-    q = json.load(open(os.path.join(w, "qmp.%s.json" % name)))
+    q = json.load(open(os.path.join(w, "migrate.%s.txt" % name)))
     qemu_down, total = q["downtime_ms"], q["total_ms"]
 print(",".join(str(x) for x in [outcome, qemu_down, first, u["max_gap_ms"], u["sent"], u["lost"], u["reordered"],
                                 p["lost"], t["ok"], held_a, waited_b, total]))
