@@ -142,12 +142,6 @@ std::string Megabytes(uint64_t bytes) {
   return b;
 }
 
-// Follows migration id until the VM runs at the destination or the
-// migration ends: a progress line redrawn in place (phase, pass, MB sent and
-// remaining, dirty rate, ETA), then the report. The source's forwarding
-// pointer may stay on after that (`hashictl migration show`). Exit status 0
-// when the VM moved, 1 when it did not.
-int FollowMigration(const std::string& socket_path, uint64_t id);
 
 // One migration's record (migration-show ID) into *data; 0, or the exit status.
 int ShowMigration(const std::string& socket_path, uint64_t id, nlohmann::json* data) {
@@ -185,6 +179,11 @@ int AwaitFollowing(const std::string& socket_path, uint64_t id) {
   return 1;
 }
 
+// Follows migration id until the VM runs at the destination or the
+// migration ends: a progress line redrawn in place (phase, pass, MB sent and
+// remaining, dirty rate, ETA), then the report. The source's forwarding
+// pointer may stay on after that (`hashictl migration show`). Exit status 0
+// when the VM moved, 1 when it did not.
 int FollowMigration(const std::string& socket_path, uint64_t id) {
   const bool tty = isatty(STDOUT_FILENO);
   std::string last_phase;

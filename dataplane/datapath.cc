@@ -141,7 +141,7 @@ void Datapath::DrainControlHeld() {
 
 void Datapath::ResetPortCounters(uint16_t index) {
   counter_base_[index] = PortCounters{};
-  counter_base_[index] = Totals().ports[index];
+  counter_base_[index] = PortTotals(index);
 }
 
 void Datapath::set_tx_retry_ms(uint32_t ms) {
@@ -282,14 +282,6 @@ DatapathTotals Datapath::Totals() const {
   DatapathTotals t{};
   for (unsigned i = 0; i <= workers_.size(); ++i) {
     const WorkerStats& s = i < workers_.size() ? workers_[i]->stats : control_->stats;
-    for (int p = 0; p < kMaxCounterPorts; ++p) {
-      t.ports[p].rx_packets += ReadCounter(s.ports[p].rx_packets);
-      t.ports[p].rx_bytes += ReadCounter(s.ports[p].rx_bytes);
-      t.ports[p].tx_packets += ReadCounter(s.ports[p].tx_packets);
-      t.ports[p].tx_bytes += ReadCounter(s.ports[p].tx_bytes);
-      t.ports[p].tx_dropped += ReadCounter(s.ports[p].tx_dropped);
-      t.ports[p].tx_refused += ReadCounter(s.ports[p].tx_refused);
-    }
     for (int r = 0; r < kDropReasonCount; ++r) t.drops[r] += ReadCounter(s.drops[r]);
     t.packets += ReadCounter(s.packets);
     t.emc_hits += ReadCounter(s.emc_hits);
@@ -304,14 +296,16 @@ DatapathTotals Datapath::Totals() const {
     t.max_loop_cycles = std::max(t.max_loop_cycles, ReadCounter(s.max_loop_cycles));
     t.max_gap_cycles = std::max(t.max_gap_cycles, ReadCounter(s.max_gap_cycles));
   }
-  for (int p = 0; p < kMaxCounterPorts; ++p) {
-    t.ports[p].rx_packets -= counter_base_[p].rx_packets;
-    t.ports[p].rx_bytes -= counter_base_[p].rx_bytes;
-    t.ports[p].tx_packets -= counter_base_[p].tx_packets;
-    t.ports[p].tx_bytes -= counter_base_[p].tx_bytes;
-    t.ports[p].tx_dropped -= counter_base_[p].tx_dropped;
-    t.ports[p].tx_refused -= counter_base_[p].tx_refused;
+  for (uint16_t p = 0; p < kMaxCounterPorts; ++p) t.ports[p] = PortTotals(p);
+  return t;
+}
+
+PortCounters Datapath::PortTotals(uint16_t index) const {
+  PortCounters t{};
+  for (unsigned i = 0; i <= workers_.size(); ++i) {
+    AddPortCounters(t, (i < workers_.size() ? workers_[i]->stats : control_->stats).ports[index]);
   }
+  AddPortCounters(t, counter_base_[index], -1);
   return t;
 }
 

@@ -106,6 +106,8 @@ class Datapath {
   unsigned DrainPacketIn(struct rte_mbuf** out, unsigned max);
 
   DatapathTotals Totals() const;
+  // The same for one counter slot (a port's own figures, without the rest).
+  PortCounters PortTotals(uint16_t index) const;
   // Resets every worker's longest-loop and longest-gap figures (benchmarks
   // measure them over one interval).
   void ClearLoopMaxima();

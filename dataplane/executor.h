@@ -8,6 +8,7 @@
 // an encapsulation) must not be seen by an earlier output.
 #pragma once
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "dataplane/packet_parser.h"
@@ -19,6 +20,25 @@ namespace hashi::dp::detail {
 
 
 inline constexpr int kStop = -1;     // the packet is gone (dropped); stop processing
+
+// Puts m, held at tsc, in ctx's ring of move, or drops it as hold_overflow.
+// waits: the port is Hold, or older packets still wait (counted as held);
+// otherwise the packet only passes through the ring (queued).
+inline void HoldInMove(WorkerContext& ctx, PortMove& move, rte_mbuf* m, uint64_t tsc, bool waits) {
+  MoveCounters& c = move.counters(ctx.index);
+  if (HASHI_UNLIKELY(!move.Hold(ctx.index, m, tsc))) {
+    Bump(c.overflow);
+    Bump(ctx.stats.drops[static_cast<int>(DropReason::kHoldOverflow)]);
+    rte_pktmbuf_free(m);
+    return;
+  }
+  if (waits) {
+    Bump(c.held);
+    Bump(ctx.stats.held);
+  } else {
+    Bump(c.queued);
+  }
+}
 inline constexpr int kNoSlotOut = -1;
 
 struct Packet {
@@ -119,9 +139,7 @@ class Executor {
     }
   }
   __attribute__((noinline)) void DeliverSlow(const PortBinding& b, rte_mbuf* m);
-  // waits: the port is Hold, or older packets still wait (counted as held);
-  // otherwise the packet only passes through the ring (queued).
-  void HoldPacket(PortMove& move, rte_mbuf* m, bool waits);
+  void HoldPacket(PortMove& move, rte_mbuf* m, bool waits) { HoldInMove(ctx_, move, m, rte_rdtsc(), waits); }
   void DrainToDevice(const PortBinding& b, PortMove& move);
   unsigned DrainBatchToDevice(const PortBinding& b, PortMove& move);
   void DrainToTunnel(const PortBinding& b, PortMove& move);

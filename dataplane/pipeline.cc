@@ -378,9 +378,20 @@ void FlushTx(WorkerContext& ctx) {
   }
 }
 
+namespace {
+
+// Port port's buffer is empty now (sent, dropped or moved elsewhere).
+void Emptied(WorkerContext& ctx, uint16_t port) {
+  ctx.tx[port].count = 0;
+  ctx.tx[port].refused = 0;
+  ctx.tx_dirty &= ~(1u << port);
+  ctx.tx_backlog &= ~(1u << port);
+}
+
+}  // namespace
+
 void FlushPort(WorkerContext& ctx, uint16_t port) {
   TxBuffer& tb = ctx.tx[port];
-  const uint32_t bit = 1u << port;
   uint16_t sent = 0;
   if (tb.count != 0) {
     if (HASHI_LIKELY((ctx.own_txq_ports >> port) & 1)) {
@@ -396,13 +407,7 @@ void FlushPort(WorkerContext& ctx, uint16_t port) {
   for (uint16_t i = 0; i < sent; ++i) bytes += rte_pktmbuf_pkt_len(tb.pkts[i]);
   Bump(pc.tx_packets, sent);
   Bump(pc.tx_bytes, bytes);
-  if (HASHI_LIKELY(sent == tb.count)) {
-    tb.count = 0;
-    tb.refused = 0;
-    ctx.tx_dirty &= ~bit;
-    ctx.tx_backlog &= ~bit;
-    return;
-  }
+  if (HASHI_LIKELY(sent == tb.count)) return Emptied(ctx, port);
   // The device refused some: keep them, in order, unless it has taken
   // nothing for too long (or this context does not retry).
   const uint16_t left = tb.count - sent;
@@ -410,21 +415,16 @@ void FlushPort(WorkerContext& ctx, uint16_t port) {
   if (sent != 0 || tb.refused == 0) tb.progress_tsc = now;
   if (ctx.tx_retry_cycles == 0 || now - tb.progress_tsc > ctx.tx_retry_cycles) {
     rte_pktmbuf_free_bulk(tb.pkts + sent, left);
-    Bump(pc.tx_dropped, left);
-    Bump(ctx.stats.drops[static_cast<int>(DropReason::kTxFull)], left);
-    tb.count = 0;
-    tb.refused = 0;
-    ctx.tx_dirty &= ~bit;
-    ctx.tx_backlog &= ~bit;
-    return;
+    CountTxFull(ctx, port, left);
+    return Emptied(ctx, port);
   }
   const uint16_t seen = tb.refused > sent ? tb.refused - sent : 0;  // refused before, still here
   Bump(pc.tx_refused, left - seen);
   if (sent != 0) memmove(tb.pkts, tb.pkts + sent, left * sizeof(rte_mbuf*));
   tb.count = left;
   tb.refused = left;
-  ctx.tx_dirty |= bit;
-  ctx.tx_backlog |= bit;
+  ctx.tx_dirty |= 1u << port;
+  ctx.tx_backlog |= 1u << port;
 }
 
 void RehomeBacklog(WorkerContext& ctx, const PortMap& ports) {
@@ -435,25 +435,11 @@ void RehomeBacklog(WorkerContext& ctx, const PortMap& ports) {
     const PortBinding* b = ports.Find(ports.RxOfport(port));
     if (b == nullptr || b->move == nullptr || b->eth_port != port) continue;
     if (b->kind == BindingKind::kLocal && !b->hold_all) continue;  // a settling move: the buffer retries
-    PortMove& move = *b->move;
-    if (move.pending(ctx.index)) continue;  // newer packets wait there already: cannot go behind them
-    TxBuffer& tb = ctx.tx[port];
-    MoveCounters& c = move.counters(ctx.index);
+    if (b->move->pending(ctx.index)) continue;  // newer packets wait there already: cannot go behind them
+    const TxBuffer& tb = ctx.tx[port];
     const uint64_t now = rte_rdtsc();
-    for (uint16_t i = 0; i < tb.count; ++i) {
-      if (move.Hold(ctx.index, tb.pkts[i], now)) {
-        Bump(c.held);
-        Bump(ctx.stats.held);
-      } else {
-        Bump(c.overflow);
-        Bump(ctx.stats.drops[static_cast<int>(DropReason::kHoldOverflow)]);
-        rte_pktmbuf_free(tb.pkts[i]);
-      }
-    }
-    tb.count = 0;
-    tb.refused = 0;
-    ctx.tx_dirty &= ~(1u << port);
-    ctx.tx_backlog &= ~(1u << port);
+    for (uint16_t i = 0; i < tb.count; ++i) detail::HoldInMove(ctx, *b->move, tb.pkts[i], now, true);
+    Emptied(ctx, port);
   }
 }
 

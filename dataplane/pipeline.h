@@ -103,14 +103,19 @@ void FlushTx(WorkerContext& ctx);
 // The same for one DPDK port's buffer.
 void FlushPort(WorkerContext& ctx, uint16_t eth_port);
 
+// Counts n packets for DPDK port eth_port dropped as tx_full (the caller frees them).
+inline void CountTxFull(WorkerContext& ctx, uint16_t eth_port, uint16_t n) {
+  Bump(ctx.stats.ports[eth_port].tx_dropped, n);
+  Bump(ctx.stats.drops[static_cast<int>(DropReason::kTxFull)], n);
+}
+
 // Queues m for transmit on DPDK port eth_port in ctx's tx buffers.
 inline void QueueForTx(WorkerContext& ctx, uint16_t eth_port, rte_mbuf* m) {
   TxBuffer& tb = ctx.tx[eth_port];
   if (HASHI_UNLIKELY(tb.count >= kTxBufferSize)) {
     if (tb.refused == 0) FlushPort(ctx, eth_port);  // a device that refuses is retried once a loop
     if (HASHI_UNLIKELY(tb.count == kTxBacklogMax)) {
-      Bump(ctx.stats.ports[eth_port].tx_dropped);
-      Bump(ctx.stats.drops[static_cast<int>(DropReason::kTxFull)]);
+      CountTxFull(ctx, eth_port, 1);
       rte_pktmbuf_free(m);
       return;
     }

@@ -51,20 +51,6 @@ void Executor::DeliverSlow(const PortBinding& b, rte_mbuf* m) {
   }
 }
 
-void Executor::HoldPacket(PortMove& move, rte_mbuf* m, bool waits) {
-  MoveCounters& c = move.counters(ctx_.index);
-  if (HASHI_UNLIKELY(!move.Hold(ctx_.index, m, rte_rdtsc()))) {
-    Bump(c.overflow);
-    return DropMbuf(m, DropReason::kHoldOverflow);
-  }
-  if (waits) {
-    Bump(c.held);
-    Bump(ctx_.stats.held);
-  } else {
-    Bump(c.queued);
-  }
-}
-
 void Executor::DrainHeld() {
   for (const uint16_t s : ports_.flush_slots()) {
     const PortBinding& b = ports_.slot(s);
@@ -238,7 +224,7 @@ void Executor::Flood(Packet& p, bool all) {
     if (!b.admin_up || (!all && !b.flood)) continue;
     if (HASHI_UNLIKELY(b.kind != BindingKind::kLocal) &&
         (b.kind == BindingKind::kReserved || LeadsBackInto(b, p.in_port))) {
-      continue;  // a VM expected here is no flood member yet
+      continue;  // a VM expected here (Reserved) is no flood member yet, nor a port leading back
     }
     Emit(p, s);
   }

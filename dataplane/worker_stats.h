@@ -50,4 +50,16 @@ inline uint64_t ReadCounter(const uint64_t& counter) {
   return __atomic_load_n(&counter, __ATOMIC_RELAXED);
 }
 
+// Adds one context's port counters (racy reads) to a sum, sign +1, or takes
+// a base off it, sign -1.
+inline void AddPortCounters(PortCounters& sum, const PortCounters& c, int sign = 1) {
+  const uint64_t s = static_cast<uint64_t>(sign);  // -1 wraps: unsigned subtraction
+  sum.rx_packets += s * ReadCounter(c.rx_packets);
+  sum.rx_bytes += s * ReadCounter(c.rx_bytes);
+  sum.tx_packets += s * ReadCounter(c.tx_packets);
+  sum.tx_bytes += s * ReadCounter(c.tx_bytes);
+  sum.tx_dropped += s * ReadCounter(c.tx_dropped);
+  sum.tx_refused += s * ReadCounter(c.tx_refused);
+}
+
 }  // namespace hashi::dp

@@ -192,7 +192,7 @@ void PortMover::Announce(const VmIdentity& vm) {
 void PortMover::AddPortCounters(uint32_t ofport, MoveFigures& f) const {
   auto p = ports_.Find(ofport);
   if (!p.ok() || p->tunnel) return;
-  const dp::PortCounters& c = datapath_.Totals().ports[p->counter_index];
+  const dp::PortCounters c = datapath_.PortTotals(p->counter_index);
   f.port_tx = c.tx_packets;
   f.port_refused = c.tx_refused;
   f.port_dropped = c.tx_dropped;

@@ -77,11 +77,7 @@ void SourceMigration::OnMessage(const PeerMessage& m, uint64_t now_ns) {
       held_ = true;  // from now on a rollback binds the port Local again
       // What the hypervisor already knows (a followed VM may be paused at
       // its switchover already), before anyone reads this phase.
-      for (const HvEvent& e : hv_->Poll()) {
-        if (finished()) break;
-        OnHypervisor(e, now_ns);
-      }
-      return;
+      return TakeHypervisorEvents(now_ns);
     case MsgType::kRefused:
       if (rec_.phase == Phase::kReserve) return Fail(now_ns, rec_.peer + " refused: " + m.reason);
       return RollBack(now_ns, rec_.peer + " refused: " + m.reason);
@@ -107,11 +103,15 @@ void SourceMigration::OnPeerLost(uint64_t now_ns) {
   if (Before(rec_.phase, Phase::kCleanup) && !handed_over_) RollBack(now_ns, "connection to " + rec_.peer + " lost");
 }
 
-void SourceMigration::Poll(uint64_t now_ns) {
+void SourceMigration::TakeHypervisorEvents(uint64_t now_ns) {
   for (const HvEvent& e : hv_->Poll()) {
-    if (finished()) break;
+    if (finished()) return;
     OnHypervisor(e, now_ns);
   }
+}
+
+void SourceMigration::Poll(uint64_t now_ns) {
+  TakeHypervisorEvents(now_ns);
   if (finished()) return;
   const bool resend = now_ns - last_sent_ns_ >= settings_.retry_ms * kMs;
   switch (rec_.phase) {

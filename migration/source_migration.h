@@ -51,6 +51,8 @@ class SourceMigration : public MigrationSide {
   void Poll(uint64_t now_ns) override;
 
  private:
+  // The hypervisor's events since the last look, while the migration runs.
+  void TakeHypervisorEvents(uint64_t now_ns);
   void OnHypervisor(const HvEvent& e, uint64_t now_ns);
   void OnPaused(uint64_t now_ns);
   void OnResumed(const PeerMessage& m, uint64_t now_ns);

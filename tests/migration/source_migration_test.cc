@@ -25,6 +25,10 @@ class SourceTest : public ::testing::Test {
     vm.mac = 0x020000000001;
     vm.ipv4 = {0x0a000002};
     sw_.binding[kPort] = "local";
+    Make(vm);
+  }
+  // A fresh migration 7 of vm with settings_.
+  void Make(const VmIdentity& vm) {
     auto hv = std::make_unique<test::FakeHypervisor>();
     hv_ = hv.get();
     m_ = std::make_unique<SourceMigration>(7, vm, "hostB", kTunnel, 0x0a010001, std::move(hv), sw_,
@@ -314,13 +318,8 @@ TEST_F(SourceTest, TheVmResumingHereRollsBack) {
 
 TEST_F(SourceTest, FollowModeSaysSoInPrepareAndTheRecord) {
   settings_.follow = true;
-  m_ = std::make_unique<SourceMigration>(8, m_->record().vm, "hostB", kTunnel, 0x0a010001,
-                                         std::make_unique<test::FakeHypervisor>(), sw_,
-                                         [this](const PeerMessage& msg) {
-                                           sent_.push_back(msg);
-                                           return true;
-                                         },
-                                         settings_);
+  const VmIdentity vm = m_->record().vm;
+  Make(vm);
   m_->Start(t_);
   ASSERT_EQ(sent_.size(), 1u);
   EXPECT_EQ(sent_[0].type, MsgType::kPrepare);
