@@ -68,9 +68,11 @@ struct alignas(64) WorkerContext {
   uint32_t own_txq_ports = ~0u;
   rte_ring* tx_handoff = nullptr;  // control -> worker (SP/SC)
   rte_ring* inject = nullptr;      // worker side of a tx_handoff ring
-  TxBuffer tx[kMaxEthPorts]{};
   Emc emc;
   WorkerStats stats{};
+  // Last: 32 buffers of kTxBacklogMax entries (about 130 KB) would otherwise
+  // push the cache and the counters every packet touches far from the rest.
+  TxBuffer tx[kMaxEthPorts]{};
 };
 
 // Processes n packets received on DPDK port rx_port. Takes ownership of every
