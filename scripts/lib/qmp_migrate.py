@@ -21,22 +21,38 @@ import time
 
 
 class Qmp:
+    """One QMP monitor. Lines are read into our own buffer, never a buffered
+    file: select() on the socket cannot see lines a file object has already
+    read ahead, and an event left there (pre-switchover, after which QEMU
+    says nothing until told to continue) would never be handled."""
+
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX)
         self.s.connect(path)
-        self.f = self.s.makefile("rw")
+        self.buf = b""
         self.events = []
-        self.f.readline()
+        self.line()  # the greeting
         self.call("qmp_capabilities")
+
+    def fill(self):
+        chunk = self.s.recv(65536)
+        if not chunk:
+            raise RuntimeError("QMP connection closed")
+        self.buf += chunk
+
+    def line(self):
+        while b"\n" not in self.buf:
+            self.fill()
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
 
     def call(self, cmd, args=None):
         msg = {"execute": cmd}
         if args:
             msg["arguments"] = args
-        self.f.write(json.dumps(msg) + "\n")
-        self.f.flush()
+        self.s.sendall((json.dumps(msg) + "\n").encode())
         while True:
-            line = json.loads(self.f.readline())
+            line = self.line()
             if "event" in line:
                 self.events.append(line)
                 continue
@@ -44,10 +60,12 @@ class Qmp:
                 raise RuntimeError("%s: %s" % (cmd, line["error"].get("desc")))
             return line.get("return")
 
-    def read_event(self):
-        line = json.loads(self.f.readline())
-        if "event" in line:
-            self.events.append(line)
+    def take_lines(self):
+        """Every whole line already buffered, as events."""
+        while b"\n" in self.buf:
+            line = self.line()
+            if "event" in line:
+                self.events.append(line)
 
 
 def ts(e):
@@ -73,10 +91,11 @@ def main():
     src.call("migrate", {"uri": a.uri})
     status, hook_ms, hook_out, hooked = "timeout", None, "", False
     while time.monotonic() - t0 < 120:
-        r, _, _ = select.select([src.s, dst.s], [], [], 0.5)
+        r, _, _ = select.select([src.s, dst.s], [], [], 0.1)
         for q in (src, dst):
             if q.s in r:
-                q.read_event()
+                q.fill()
+            q.take_lines()  # also what a command's answer brought along
         if a.pre_switchover and not hooked and any(
                 e["event"] == "MIGRATION" and e["data"]["status"] == "pre-switchover" for e in src.events):
             hooked = True

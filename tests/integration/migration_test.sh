@@ -32,7 +32,9 @@
 #    PORT_STATUS, and the guest runs at B (its heartbeat goes on).
 # QEMU 7.2 under TCG with vhost-user sometimes resumes the destination
 # guest broken (shared/TESTBEDS.md): that is detected by its heartbeat,
-# reported, and that run retried (three attempts per run).
+# reported, and that run retried from fresh hosts (five attempts per run:
+# in this bed 1 in 5 to 3 in 8 attempts met it, three in a row once). Only
+# runs whose guest survived count, and each of them must lose nothing.
 # Usage: migration_test.sh HASHI HASHICTL
 set -uo pipefail
 hashi=$(readlink -f "$1")
@@ -176,7 +178,7 @@ for mode in ${HASHI_MIGRATION_MODES:-hashi outside}; do
       [ $rc = 3 ] || break
       end_run broken
       broken=$((broken + 1))
-      [ $attempt -lt 3 ] || ut_fail "$mode run $run: the destination guest broke after RESUME in 3 attempts"
+      [ $attempt -lt 5 ] || ut_fail "$mode run $run: the destination guest broke after RESUME in 5 attempts"
       attempt=$((attempt + 1))
     done
     end_run
