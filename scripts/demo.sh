@@ -84,14 +84,30 @@ qg_build
 UT_EXTRA_CLEANUP=qg_stop_all
 mt_init hashi 256 "hashi_ip=10.0.0.2/24"
 ip -n "$(ut_ns vmA)" neigh flush all  # 10.0.0.2 was vmB's address in part two
-start_a
-start_b
-traffic_start demo
-ut_ctl A migrate web1 --to hostB | sed 's/^/   /'
-sleep 2
-traffic_stop demo
-check_client demo && echo "   nothing lost or reordered, the TCP stream survived"
-ut_stop_hashi A > /dev/null
-ut_stop_hashi B > /dev/null
+# QEMU 7.2 under TCG sometimes resumes the destination guest with corrupted
+# memory (shared/TESTBEDS.md, docs/adr/0006): its heartbeat stops. That is
+# said, and the move is shown again from fresh hosts (three tries).
+for try in 1 2 3; do
+  start_a
+  start_b
+  traffic_start "demo$try"
+  ut_ctl A migrate web1 --to hostB | sed 's/^/   /'
+  beats=$(qg_beats "$W/serial.B")
+  sleep 2
+  if [ "$(qg_beats "$W/serial.B")" -gt "$beats" ]; then
+    traffic_stop "demo$try"
+    check_client "demo$try" && echo "   nothing lost or reordered, the TCP stream survived"
+    ut_stop_hashi A > /dev/null
+    ut_stop_hashi B > /dev/null
+    break
+  fi
+  echo "   the guest broke after it resumed at B (QEMU's TCG bug, not the network):"
+  grep -v "^beat" "$W/serial.B" | head -2 | sed 's/^/     /'
+  touch "$W/stop.demo$try"; wait "$TRAFFIC_PID"
+  for h in hA hB; do kill "${UT_PID[$h]}" 2>/dev/null; wait "${UT_PID[$h]}" 2>/dev/null; unset "UT_PID[$h]"; done
+  qg_stop_all
+  [ "$try" -lt 3 ] || { echo "   three guests broke in a row; see shared/TESTBEDS.md"; exit 1; }
+  echo "   again, from fresh hosts"
+done
 echo
 echo "demo finished: namespaces, switches and VMs are gone."
